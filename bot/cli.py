@@ -5,6 +5,7 @@
     bot ledger show ID [--json]      a customer's orders, claims, refunds, returns, quotes, tickets
     bot demo [--json]                the demo customers and what each one shows
     bot token ID [--ttl SECONDS]     a signed, expiring customer token for the web chat or REST
+    bot run                          the action server and the Rasa server, until Ctrl-C
 """
 from __future__ import annotations
 
@@ -143,6 +144,22 @@ def cmd_token(args) -> int:
     return 0
 
 
+def cmd_run(args) -> int:
+    from bot.stack import Stack
+    stack = Stack()
+    print(f"starting the action server on 127.0.0.1:{stack.actions_port} and Rasa on "
+          f"127.0.0.1:{stack.bot_port} (loading the model takes a little while)...", flush=True)
+    try:
+        stack.start()
+    except (FileNotFoundError, RuntimeError, TimeoutError) as exc:
+        print(f"bot: {exc}", file=sys.stderr)
+        return 1
+    print(f"ready. REST channel: POST {stack.url}/webhooks/rest/webhook "
+          f'{{"sender": "me", "message": "你好", "metadata": {{"customer_token": "..."}}}}\n'
+          f"HTTP API token: var/secret (first 32 characters). Ctrl-C stops both servers.", flush=True)
+    return stack.serve_forever()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="bot", description="JD-style customer-service assistant: ledger and tools")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -165,6 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("customer_id", metavar="CUSTOMER_ID")
     token.add_argument("--ttl", type=int, default=None, help="seconds until it expires (default 24h)")
     token.set_defaults(func=cmd_token)
+    sub.add_parser("run", help="run the action server and the Rasa server until Ctrl-C"
+                   ).set_defaults(func=cmd_run)
     return parser
 
 
