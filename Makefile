@@ -7,7 +7,8 @@ export RASA_TELEMETRY_ENABLED := false
 export BOT_VAR_DIR ?= $(CURDIR)/var
 MODEL := models/product.tar.gz
 # Everything that changes what the model learns; a change retrains, nothing else does.
-TRAIN_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml' 2>/dev/null)
+TRAIN_INPUTS := config.yml domain.yml $(shell find data -type f 2>/dev/null) $(wildcard bot/nlu/*.py) \
+	bot/ledger/catalogue.py
 
 .PHONY: run test setup ledger model sysdeps clean help
 
@@ -29,15 +30,17 @@ $(VENV)/.installed: pyproject.toml scripts/make-venv
 sysdeps:
 	scripts/sysdeps
 
-# The embedded SQLite ledger: created and seeded once, upgraded to the newest migration always.
+# The embedded SQLite ledger: upgraded to the newest migration always; seeded when new, and
+# re-seeded when the demo catalogue or seed changed (the model's entity lexicon comes from it).
+SEED_HASH := $(shell cat bot/ledger/catalogue.py bot/ledger/seed.py 2>/dev/null | sha256sum | cut -c1-16)
 ledger: setup
-	@if [ ! -s "$(BOT_VAR_DIR)/ledger.db" ] && [ -z "$$LEDGER_URL" ]; then \
-	  $(BIN)/bot ledger init && $(BIN)/bot ledger seed; \
-	else $(BIN)/bot ledger init; fi
+	@$(BIN)/bot ledger init
+	@if [ -z "$$LEDGER_URL" ] && [ "$$(cat $(BOT_VAR_DIR)/.seed 2>/dev/null)" != "$(SEED_HASH)" ]; then \
+	  $(BIN)/bot ledger seed && echo "$(SEED_HASH)" > $(BOT_VAR_DIR)/.seed; fi
 
 model: $(MODEL)
 
-$(MODEL): $(TRAIN_INPUTS) | setup
+$(MODEL): $(TRAIN_INPUTS) | setup ledger
 	$(BIN)/rasa train --fixed-model-name product --out models --quiet
 	@touch $@
 

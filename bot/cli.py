@@ -6,6 +6,7 @@
     bot demo [--json]                the demo customers and what each one shows
     bot token ID [--ttl SECONDS]     a signed, expiring customer token for the web chat or REST
     bot run                          the action server and the Rasa server, until Ctrl-C
+    bot nlu dictionary [--check]     write (or check) the jieba user dictionary from the ledger
 """
 from __future__ import annotations
 
@@ -144,6 +145,28 @@ def cmd_token(args) -> int:
     return 0
 
 
+def cmd_nlu_dictionary(args) -> int:
+    from bot.nlu.lexicon import DICTIONARY_PATH, build_lexicon, dictionary_lines
+    with _sessions()() as session:
+        terms = build_lexicon(session)
+    if not terms:
+        raise UsageError("the ledger holds no catalogue: run `bot ledger seed` first")
+    text = "\n".join(dictionary_lines(terms)) + "\n"
+    current = DICTIONARY_PATH.read_text(encoding="utf-8") if DICTIONARY_PATH.exists() else ""
+    if args.check:
+        if current != text:
+            print(f"bot: {DICTIONARY_PATH} is out of date with the ledger catalogue; run "
+                  f"`bot nlu dictionary`", file=sys.stderr)
+            return 1
+        print(f"{DICTIONARY_PATH} is up to date ({len(text.splitlines())} words)")
+        return 0
+    DICTIONARY_PATH.parent.mkdir(parents=True, exist_ok=True)
+    if current != text:
+        DICTIONARY_PATH.write_text(text, encoding="utf-8")
+    print(f"{DICTIONARY_PATH}: {len(text.splitlines())} words")
+    return 0
+
+
 def cmd_run(args) -> int:
     from bot.stack import Stack
     stack = Stack()
@@ -182,6 +205,12 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("customer_id", metavar="CUSTOMER_ID")
     token.add_argument("--ttl", type=int, default=None, help="seconds until it expires (default 24h)")
     token.set_defaults(func=cmd_token)
+    nlu = sub.add_parser("nlu", help="NLU resources")
+    nsub = nlu.add_subparsers(dest="nlu_command", metavar="dictionary", parser_class=_Parser)
+    nsub.required = True
+    dictionary = nsub.add_parser("dictionary", help="write the jieba user dictionary from the ledger")
+    dictionary.add_argument("--check", action="store_true", help="only check that it is current")
+    dictionary.set_defaults(func=cmd_nlu_dictionary)
     sub.add_parser("run", help="run the action server and the Rasa server until Ctrl-C"
                    ).set_defaults(func=cmd_run)
     return parser

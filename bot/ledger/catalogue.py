@@ -261,3 +261,71 @@ CITIES = {
     "深圳": ["南山区", "福田区"],
     "成都": ["武侯区"],
 }
+
+# What shoppers call the products (kept in each product's ``attributes["aliases"]``).
+PRODUCT_ALIASES = {
+    "P-IP15": ["iPhone 15", "iPhone15", "苹果15", "iphone 15"],
+    "P-MATE60": ["Mate 60 Pro", "Mate60", "mate60pro", "华为Mate60"],
+    "P-MI14": ["小米14", "小米 14"],
+    "P-FINDX7": ["Find X7", "FindX7", "OPPO Find X7"],
+    "P-VX100": ["vivo X100", "X100"],
+    "L-X1C": ["ThinkPad X1", "X1 Carbon", "X1C"],
+    "L-MB14": ["MateBook 14", "MateBook14", "华为笔记本"],
+    "L-MBA": ["MacBook Air", "MacBookAir", "苹果笔记本"],
+    "T-IPADAIR": ["iPad Air", "iPadAir"],
+    "T-MATEPAD": ["MatePad", "华为平板"],
+    "A-MIDEA-AC": ["美的空调"],
+    "A-HAIER-FR": ["海尔冰箱", "对开门冰箱"],
+    "A-GREE-AC": ["格力空调"],
+    "A-DYSON-V12": ["戴森吸尘器", "戴森V12", "V12"],
+    "A-MI-ROBOT": ["扫拖机器人", "米家扫地机器人", "扫地机器人"],
+    "A-SIEMENS-DW": ["西门子洗碗机", "洗碗机"],
+    "B-PIGEON-PUMP": ["吸奶器", "电动吸奶器", "贝亲吸奶器"],
+    "B-BEAR-STER": ["奶瓶消毒器", "消毒器", "消毒柜"],
+    "B-XINBEI-WARM": ["暖奶器", "温奶器"],
+    "B-BC-MAKER": ["辅食机", "料理机"],
+    "F-FEIHE-1": ["飞鹤奶粉", "星飞帆"],
+    "F-APTA-2": ["爱他美", "卓萃"],
+    "S-LANCOME": ["小黑瓶", "兰蔻精华"],
+    "S-ESTEE": ["小棕瓶", "雅诗兰黛精华"],
+    "X-LINING-RUN": ["赤兔6", "跑步鞋", "跑鞋"],
+    "X-DECATHLON-TENT": ["帐篷", "速开帐篷"],
+}
+
+# Words a shopper uses for products in general (entity ``product``), beyond the catalogue.
+GENERIC_PRODUCTS = ["手机", "笔记本", "电脑", "平板", "空调", "冰箱", "洗衣机", "电视", "热水器",
+                    "吸尘器", "微波炉", "电饭煲", "纸尿裤", "尿不湿", "拉拉裤", "奶粉", "猫粮",
+                    "狗粮", "耳机", "手表", "充电器", "路由器", "相机", "显示器", "键盘", "鼠标",
+                    "奶瓶", "婴儿车", "安全座椅", "猫砂", "冻干", "罐头", "跑步机"]
+
+CATEGORY_WORDS = {  # word -> category code
+    "手机": "phones", "笔记本电脑": "laptops", "平板电脑": "tablets", "家电": "appliances",
+    "家用电器": "appliances", "大家电": "appliances", "母婴电器": "baby_appliances",
+    "母婴": "baby_appliances", "纸尿裤": "diapers", "拉拉裤": "pullups", "奶粉": "formula",
+    "宠物食品": "pet_food", "猫粮": "pet_food", "狗粮": "pet_food", "处方粮": "pet_food",
+    "非处方药": "medicine_otc", "处方药": "medicine_rx", "药品": "medicine_otc",
+    "美妆": "beauty", "护肤品": "beauty", "化妆品": "beauty", "运动户外": "sports",
+    "数码": "phones",
+}
+
+SPECIES_WORDS = {"猫": "cat", "猫咪": "cat", "小猫": "cat", "幼猫": "cat", "老猫": "cat",
+                 "成猫": "cat", "喵星人": "cat", "主子": "cat", "猫猫": "cat",
+                 "狗": "dog", "狗狗": "dog", "小狗": "dog", "幼犬": "dog", "老狗": "dog",
+                 "成犬": "dog", "犬": "dog", "汪星人": "dog", "狗子": "dog", "泰迪": "dog",
+                 "金毛": "dog", "柯基": "dog", "柴犬": "dog", "哈士奇": "dog", "英短": "cat",
+                 "布偶": "cat", "美短": "cat", "橘猫": "cat", "比熊": "dog", "边牧": "dog"}
+
+PET_NEED_WORDS = {"肠胃敏感": "sensitive_stomach", "肠胃不好": "sensitive_stomach",
+                  "软便": "sensitive_stomach", "拉稀": "sensitive_stomach",
+                  "泌尿": "urinary", "尿结石": "urinary", "尿路": "urinary", "尿闭": "urinary",
+                  "肾": "kidney", "肾病": "kidney", "肾衰": "kidney", "肾不好": "kidney",
+                  "减肥": "weight_control", "太胖": "weight_control", "控制体重": "weight_control",
+                  "体重控制": "weight_control", "超重": "weight_control", "无谷": "grain_free",
+                  "谷物过敏": "grain_free", "不含谷物": "grain_free"}
+
+# Service words jieba should keep whole (they carry the intent).
+SERVICE_TERMS = ["价保", "保价", "一键价保", "退差价", "领券价保", "闪电退款", "以旧换新", "以换代修",
+                 "上门换新", "七天无理由", "7天无理由", "尿不湿", "拉拉裤", "京豆", "白条", "秒杀",
+                 "药急送", "在线问诊", "人工客服", "转人工", "退货", "退款", "换货", "发票", "专票",
+                 "电子发票", "物流", "快递", "京东物流", "京东到家", "京东直播", "京喜拼拼", "优惠券",
+                 "满减", "PLUS会员", "处方药", "处方粮", "品质检测", "选粮", "估价", "回收", "报修"]

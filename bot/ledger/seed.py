@@ -74,10 +74,12 @@ def seed_reference(session: Session, now: datetime) -> _Ctx:
         session.add(Department(code=code, name=name, keywords=words))
     session.flush()
     for sku, name, category, brand, price, extra in cat.PRODUCTS:
+        attributes = dict(extra.get("attributes", {}))
+        if sku in cat.PRODUCT_ALIASES:
+            attributes["aliases"] = cat.PRODUCT_ALIASES[sku]
         product = Product(sku=sku, name=name, category_code=category, brand=brand,
                           line=extra.get("line"), size=extra.get("size"),
-                          is_baby_appliance=bool(extra.get("baby")),
-                          attributes=extra.get("attributes", {}))
+                          is_baby_appliance=bool(extra.get("baby")), attributes=attributes)
         session.add(product)
         session.flush()
         ctx.products[sku] = product
