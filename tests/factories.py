@@ -39,12 +39,14 @@ def product(session, sku: str) -> Product:
 
 
 def public_price(session, sku: str, at: datetime = NOW) -> int:
-    """The lowest public price of ``sku`` in force at ``at``, in fen."""
+    """The lowest public price of ``sku`` in force at ``at``, in fen (before the catalogue's first
+    price, 400 days before NOW, that first price)."""
     p = product(session, sku)
-    prices = session.execute(select(Price).where(Price.product_id == p.id, Price.kind == "public"))
-    live = [r.price_fen for r in prices.scalars()
+    rows = list(session.execute(select(Price).where(Price.product_id == p.id, Price.kind == "public")
+                                .order_by(Price.starts_at, Price.id)).scalars())
+    live = [r.price_fen for r in rows
             if as_utc(r.starts_at) <= at and (r.ends_at is None or as_utc(r.ends_at) > at)]
-    return min(live)
+    return min(live) if live else rows[0].price_fen
 
 
 def customer(session, *, trust_score: int = 750, name: str | None = None, city: str = "北京",
@@ -107,6 +109,7 @@ def order(session, customer: Customer, lines, *, paid_days_ago: float = 1,
                               quantity_returned=spec.quantity_returned))
     session.flush()
     session.refresh(row)
+    row.items                        # loaded now, so tests may read them after the session ends
     return row
 
 

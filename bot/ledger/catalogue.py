@@ -75,6 +75,7 @@ DEPARTMENTS = [
 ]
 
 SIZE_CHART_DIAPER = {"NB": [0, 5], "S": [4, 8], "M": [6, 11], "L": [9, 14], "XL": [12, 17]}
+SIZE_CHART_DIAPER_NO_NB = {k: v for k, v in SIZE_CHART_DIAPER.items() if k != "NB"}
 SIZE_CHART_PULLUP = {"L": [9, 14], "XL": [12, 17], "XXL": [15, 25]}
 
 
@@ -85,11 +86,11 @@ def _drug(generic, aliases, indications, usage, contraindications, interactions,
             "interactions": interactions, "side_effects": side_effects, "storage": storage}
 
 
-def _pet(species, stages, tags, protein, fat, result_date, weight=None, prescription=False):
+def _pet(species, stages, tags, protein, fat, tested_days_ago, weight=None, prescription=False):
     return {"species": species, "life_stages": stages, "tags": tags, "prescription": prescription,
             "weight_range_kg": weight, "nutrition": {"粗蛋白": f"≥{protein}%", "粗脂肪": f"≥{fat}%"},
             "quality_test": {"result": "合格：京东品质检测通过（营养成分、霉菌毒素、重金属）",
-                             "date": result_date}}
+                             "days_ago": tested_days_ago}}   # dated from the ledger clock at seeding
 
 
 # sku, name, category, brand, price (yuan), extra: line/size/baby appliance/attributes
@@ -119,7 +120,7 @@ PRODUCTS = [
                                                                 "pieces_per_pack": "按包装标示"}})
       for s in SIZE_CHART_DIAPER],
     *[(f"D-PAM-{s}", f"帮宝适 一级帮 纸尿裤 {s}码", "diapers", "帮宝适", 159,
-       {"line": "帮宝适一级帮纸尿裤", "size": s, "attributes": {"size_chart": SIZE_CHART_DIAPER}})
+       {"line": "帮宝适一级帮纸尿裤", "size": s, "attributes": {"size_chart": SIZE_CHART_DIAPER_NO_NB}})
       for s in ("S", "M", "L", "XL")],
     *[(f"U-HGS-{s}", f"好奇 铂金装 拉拉裤 {s}码", "pullups", "好奇", 139,
        {"line": "好奇铂金装拉拉裤", "size": s, "attributes": {"size_chart": SIZE_CHART_PULLUP}})
@@ -127,31 +128,31 @@ PRODUCTS = [
     ("F-FEIHE-1", "飞鹤 星飞帆 婴儿配方奶粉 1段 700g", "formula", "飞鹤", 298, {}),
     ("F-APTA-2", "爱他美 卓萃 较大婴儿配方奶粉 2段 900g", "formula", "爱他美", 368, {}),
     ("PF-RC-INDOOR", "皇家 室内成猫粮 I27 2kg", "pet_food", "皇家", 189,
-     {"attributes": _pet("cat", ["adult"], ["weight_control"], 27, 13, "2026-10-12", [2, 8])}),
+     {"attributes": _pet("cat", ["adult"], ["weight_control"], 27, 13, 44, [2, 8])}),
     ("PF-RC-KITTEN", "皇家 幼猫粮 K36 2kg", "pet_food", "皇家", 199,
-     {"attributes": _pet("cat", ["young"], [], 36, 18, "2026-10-20", [0.3, 6])}),
+     {"attributes": _pet("cat", ["young"], [], 36, 18, 36, [0.3, 6])}),
     ("PF-ORIJEN-CAT", "渴望 六种鱼 无谷全猫粮 1.8kg", "pet_food", "渴望", 429,
-     {"attributes": _pet("cat", ["young", "adult", "senior"], ["grain_free"], 40, 20, "2026-09-28", [0.5, 10])}),
+     {"attributes": _pet("cat", ["young", "adult", "senior"], ["grain_free"], 40, 20, 58, [0.5, 10])}),
     ("PF-HILLS-KD", "希尔斯 处方粮 k/d 肾脏护理 猫粮 1.8kg", "pet_food", "希尔斯", 329,
-     {"attributes": _pet("cat", ["adult", "senior"], ["kidney"], 28, 20, "2026-10-05", [2, 10], True)}),
+     {"attributes": _pet("cat", ["adult", "senior"], ["kidney"], 28, 20, 51, [2, 10], True)}),
     ("PF-RC-URINARY", "皇家 泌尿道处方 猫粮 LP34 1.5kg", "pet_food", "皇家", 259,
-     {"attributes": _pet("cat", ["adult", "senior"], ["urinary"], 34, 15, "2026-10-08", [2, 10], True)}),
+     {"attributes": _pet("cat", ["adult", "senior"], ["urinary"], 34, 15, 48, [2, 10], True)}),
     ("PF-PRO-SENSI", "冠能 敏感肠胃 成猫粮 2.5kg", "pet_food", "冠能", 239,
-     {"attributes": _pet("cat", ["adult", "senior"], ["sensitive_stomach"], 34, 14, "2026-10-15", [2, 9])}),
+     {"attributes": _pet("cat", ["adult", "senior"], ["sensitive_stomach"], 34, 14, 41, [2, 9])}),
     ("PF-YANXUAN-SENIOR", "网易严选 全价老年猫粮 1.8kg", "pet_food", "网易严选", 99,
-     {"attributes": _pet("cat", ["senior"], ["urinary", "weight_control"], 32, 12, "2026-09-30", [2, 9])}),
+     {"attributes": _pet("cat", ["senior"], ["urinary", "weight_control"], 32, 12, 56, [2, 9])}),
     ("PF-PRO-DOG", "冠能 成犬粮 中型犬 7kg", "pet_food", "冠能", 359,
-     {"attributes": _pet("dog", ["adult"], [], 26, 16, "2026-10-18", [10, 25])}),
+     {"attributes": _pet("dog", ["adult"], [], 26, 16, 38, [10, 25])}),
     ("PF-RC-SMALL-SENIOR", "皇家 小型犬 老年犬粮 2kg", "pet_food", "皇家", 169,
-     {"attributes": _pet("dog", ["senior"], ["weight_control"], 26, 14, "2026-10-10", [1, 10])}),
+     {"attributes": _pet("dog", ["senior"], ["weight_control"], 26, 14, 46, [1, 10])}),
     ("PF-BILE-SENSI", "比乐 低敏肠胃 成犬粮 2kg", "pet_food", "比乐", 139,
-     {"attributes": _pet("dog", ["adult", "senior"], ["sensitive_stomach", "grain_free"], 28, 14, "2026-10-02", [1, 40])}),
+     {"attributes": _pet("dog", ["adult", "senior"], ["sensitive_stomach", "grain_free"], 28, 14, 54, [1, 40])}),
     ("PF-MFD-PUPPY", "麦富迪 幼犬粮 1.5kg", "pet_food", "麦富迪", 79,
-     {"attributes": _pet("dog", ["young"], [], 32, 16, "2026-10-22", [0.5, 20])}),
+     {"attributes": _pet("dog", ["young"], [], 32, 16, 34, [0.5, 20])}),
     ("PF-PURE-GF-DOG", "伯纳天纯 无谷 全犬粮 1.5kg", "pet_food", "伯纳天纯", 129,
-     {"attributes": _pet("dog", ["young", "adult"], ["grain_free"], 30, 15, "2026-09-25", [1, 40])}),
+     {"attributes": _pet("dog", ["young", "adult"], ["grain_free"], 30, 15, 61, [1, 40])}),
     ("PF-HILLS-DOG-KD", "希尔斯 处方粮 k/d 肾脏护理 犬粮 1.5kg", "pet_food", "希尔斯", 299,
-     {"attributes": _pet("dog", ["adult", "senior"], ["kidney"], 14, 18, "2026-10-05", [1, 40], True)}),
+     {"attributes": _pet("dog", ["adult", "senior"], ["kidney"], 14, 18, 51, [1, 40], True)}),
     ("M-FENBID", "芬必得 布洛芬缓释胶囊 24粒", "medicine_otc", "芬必得",  28, {"attributes": _drug(
         "布洛芬", ["布洛芬", "芬必得", "布洛芬胶囊", "布洛芬缓释胶囊"],
         "用于缓解轻至中度疼痛如头痛、关节痛、偏头痛、牙痛、肌肉痛、神经痛、痛经，也用于普通感冒或流行性感冒引起的发热。",

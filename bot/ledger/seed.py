@@ -75,6 +75,10 @@ def seed_reference(session: Session, now: datetime) -> _Ctx:
     session.flush()
     for sku, name, category, brand, price, extra in cat.PRODUCTS:
         attributes = dict(extra.get("attributes", {}))
+        if "days_ago" in attributes.get("quality_test", {}):
+            test = dict(attributes["quality_test"])
+            test["date"] = (ctx.now - timedelta(days=test.pop("days_ago"))).date().isoformat()
+            attributes["quality_test"] = test
         if sku in cat.PRODUCT_ALIASES:
             attributes["aliases"] = cat.PRODUCT_ALIASES[sku]
         product = Product(sku=sku, name=name, category_code=category, brand=brand,

@@ -7,8 +7,8 @@ The schema only changes through the Alembic migrations in ``bot/ledger/migration
 """
 from __future__ import annotations
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, DateTime, ForeignKey, Integer,
-                        MetaData, String, Text, UniqueConstraint)
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, DateTime, ForeignKey, Index,
+                        Integer, MetaData, String, Text, UniqueConstraint, text)
 from sqlalchemy.orm import declarative_base, relationship
 
 __all__ = [
@@ -391,3 +391,7 @@ class HandoffTicket(Base):
     claimed_at = _ts()
     resolved_at = _ts()
     callback_by = _ts()
+    # one open ticket per conversation, enforced by the database
+    __table_args__ = (Index("uq_handoff_open_conversation", "conversation_id", unique=True,
+                            sqlite_where=text("status in ('queued', 'claimed', 'callback')"),
+                            postgresql_where=text("status in ('queued', 'claimed', 'callback')")),)

@@ -96,12 +96,18 @@ def _public(value: Any) -> Any:
 class Record:
     """Base of the outcome records. ``to_dict`` turns ``*_fen`` fields into yuan strings."""
 
+    def __post_init__(self) -> None:
+        for f in fields(self):    # SQLite hands back naive datetimes: make every time UTC-aware
+            value = getattr(self, f.name)
+            if isinstance(value, datetime):
+                setattr(self, f.name, clock.as_utc(value))
+
     def to_dict(self) -> dict:
         out = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name.endswith("_fen") and isinstance(value, int):
-                out[f.name[:-4]] = yuan(value)
+            if f.name.endswith("_fen"):
+                out[f.name[:-4]] = yuan(value) if isinstance(value, int) else None
             else:
                 out[f.name] = _public(value)
         return out

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.ledger.clock import as_utc, local
@@ -28,7 +29,7 @@ __all__ = ["HandoffOutcome", "PRIORITY", "team_for_topic", "agents_on_duty", "op
            "hash_password", "check_password", "authenticate_agent"]
 
 PRIORITY = {"emergency": 0, "complaint": 1, "normal": 2}
-OPEN = ("queued", "claimed")
+OPEN = ("queued", "claimed", "callback")
 
 
 @dataclass
@@ -129,6 +130,11 @@ def open_handoff(*, session: Session, conversation_id: str, topic: str, priority
     if existing is not None:
         if level < existing.priority:
             existing.priority, existing.topic = level, topic
+            if existing.status in ("queued", "callback"):
+                route = wanted
+                if not wanted.around_the_clock and not agents_on_duty(session, wanted.code, now):
+                    route = session.get(Team, "general")
+                existing.team = route.code
             if existing.status == "callback":
                 existing.status, existing.callback_by = "queued", None
         if summary:
@@ -141,8 +147,13 @@ def open_handoff(*, session: Session, conversation_id: str, topic: str, priority
     ticket = HandoffTicket(conversation_id=conversation_id, customer_id=customer_id, team=team.code,
                            topic=topic, priority=level, summary=summary or {}, status="queued",
                            created_at=now)
-    session.add(ticket)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(ticket)
+            session.flush()
+    except IntegrityError:   # another request opened it at the same instant: use that one
+        return open_handoff(session=session, conversation_id=conversation_id, topic=topic,
+                            priority=priority, customer_id=customer_id, summary=summary, now=now)
     return _outcome(session, ticket, wanted.code, True, now)
 
 

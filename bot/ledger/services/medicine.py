@@ -127,7 +127,14 @@ def medication_answer(*, session: Session, drug: str, topic: str = "indications"
         reasons.append("child")
     if pregnant:
         reasons.append("pregnancy")
-    if [d for d in other_drugs if _norm(d) and _norm(d) != _norm(drug)]:
+
+    def same(other: str) -> bool:
+        if _norm(other) == _norm(drug):
+            return True
+        found = find_drug(session, other)
+        return product is not None and found is not None and found.id == product.id
+
+    if [d for d in other_drugs if _norm(d) and not same(d)]:
         reasons.append("several_drugs")
     if product is None:
         return MedicationAnswer(None, topic, None, True, reasons + ["unknown_drug"])

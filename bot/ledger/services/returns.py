@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.ledger.clock import as_utc
@@ -131,11 +132,7 @@ def request_return(*, session: Session, customer_id: int, order_no: str, item_id
     now = resolve_now(now)
     customer = get_customer(session, customer_id)
     order = own_order(session, customer.id, order_no)
-    if request_id:
-        done = session.execute(select(Return).where(Return.dedupe_key == f"ret:req:{request_id}")
-                               ).scalar_one_or_none()
-        if done is not None and done.customer_id == customer.id:
-            return _existing(session, done)
+    request_key = f"ret:req:{customer.id}:{request_id}" if request_id else None
     if item_id is None:
         if len(order.items) != 1:
             raise InvalidRequest("the order has several items: say which one")
@@ -144,6 +141,11 @@ def request_return(*, session: Session, customer_id: int, order_no: str, item_id
         raise NotFound("no such order item")
     item = own_item(session, customer.id, item_id, lock=True)
     session.refresh(item)
+    if request_key:   # checked under the item's lock, so a concurrent retry sees the first
+        done = session.execute(select(Return).where(Return.dedupe_key == request_key)
+                               ).scalar_one_or_none()
+        if done is not None:
+            return _existing(session, done)
     outcome = assess_return(session, item, quantity=quantity, reason=reason, opened=opened, now=now)
     if outcome.reason == "nothing_to_return":
         last = session.execute(select(Return).where(Return.order_item_id == item.id)
@@ -157,12 +159,18 @@ def request_return(*, session: Session, customer_id: int, order_no: str, item_id
                                 outcome.quantity, remaining)
     coupon_share = _claims_share(session, item, "coupon", Return.coupon_claims_deducted_fen,
                                  outcome.quantity, remaining)
-    key = f"ret:req:{request_id}" if request_id else f"ret:{item.id}:{item.quantity_returned}"
+    key = request_key or f"ret:{item.id}:{item.quantity_returned}"
     ret = Return(order_item_id=item.id, customer_id=customer.id, quantity=outcome.quantity,
                  reason=reason, opened=bool(opened), status="awaiting_pickup",
                  refund_fen=outcome.refund_fen, price_claims_deducted_fen=price_share,
                  coupon_claims_deducted_fen=coupon_share, dedupe_key=key, created_at=now)
-    session.add(ret)
+    try:
+        with session.begin_nested():
+            session.add(ret)
+            session.flush()
+    except IntegrityError:   # the same request, committed by another transaction meanwhile
+        done = session.execute(select(Return).where(Return.dedupe_key == key)).scalar_one()
+        return _existing(session, done)
     item.quantity_returned += outcome.quantity
     session.flush()
     lightning = (customer.trust_score >= policy(session, "lightning_min_trust")

@@ -179,6 +179,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('handoff_tickets', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_handoff_tickets_conversation_id'), ['conversation_id'], unique=False)
+        batch_op.create_index('uq_handoff_open_conversation', ['conversation_id'], unique=True, sqlite_where=sa.text("status in ('queued', 'claimed', 'callback')"), postgresql_where=sa.text("status in ('queued', 'claimed', 'callback')"))
 
     op.create_table('products',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -458,6 +459,7 @@ def downgrade() -> None:
 
     op.drop_table('products')
     with op.batch_alter_table('handoff_tickets', schema=None) as batch_op:
+        batch_op.drop_index('uq_handoff_open_conversation', sqlite_where=sa.text("status in ('queued', 'claimed', 'callback')"), postgresql_where=sa.text("status in ('queued', 'claimed', 'callback')"))
         batch_op.drop_index(batch_op.f('ix_handoff_tickets_conversation_id'))
 
     op.drop_table('handoff_tickets')
