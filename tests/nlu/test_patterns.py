@@ -1,0 +1,58 @@
+from datetime import datetime, timezone
+
+import pytest
+
+from bot.nlu.patterns import cn_number, find_pattern_entities
+
+NOW = datetime(2026, 6, 18, 2, 0, tzinfo=timezone.utc)   # Thursday 2026-06-18, Beijing
+
+
+def ents(text):
+    return [(e.entity, e.text, e.value) for e in find_pattern_entities(text, now=NOW)]
+
+
+@pytest.mark.parametrize("text, value", [("12", 12), ("十二", 12), ("两", 2), ("一百二十", 120),
+                                         ("二十", 20), ("3.5", "3.5"), ("十", 10)])
+def test_chinese_numbers(text, value):
+    assert str(cn_number(text)) == str(value)
+
+
+def test_order_numbers_are_10_to_14_digits():
+    assert ents("订单389771735911怎么还没到") == [("order_no", "389771735911", "389771735911")]
+    assert ents("电话123456789") == []
+
+
+@pytest.mark.parametrize("text, value", [("12斤", "6"), ("5kg", "5"), ("六公斤", "6"),
+                                         ("3.5千克", "3.5"), ("800克", "0.8")])
+def test_weights_are_kilograms(text, value):
+    assert ents(f"宝宝{text}")[0][1:] == (text, value)
+
+
+@pytest.mark.parametrize("text, months", [("两岁", "24"), ("8个月", "8"), ("3岁半", "42"),
+                                          ("半岁", "6"), ("十个月", "10")])
+def test_ages_are_months(text, months):
+    assert ents(f"我家猫{text}了")[0] == ("age", text, months)
+
+
+def test_money_is_yuan_with_two_places():
+    assert ents("花了5999元 降到¥5499") == [("money", "5999元", "5999.00"),
+                                          ("money", "¥5499", "5499.00")]
+    assert ents("两千块")[0][2] == "2000.00"
+
+
+def test_diaper_sizes():
+    assert [e[2] for e in ents("NB码换S码")] == ["NB", "S"]
+    assert ents("XL号")[0][2] == "XL"
+    assert ents("iPhone SE") == []
+
+
+def test_dates_follow_the_ledger_clock():
+    assert ents("昨天买的")[0][2] == "2026-06-17"
+    assert ents("上周三下的单")[0][2] == "2026-06-10"
+    assert ents("6月1日")[0][2] == "2026-06-01"
+    assert ents("双11买的")[0][2] == "2025-11-11"
+
+
+def test_quantities_of_goods():
+    assert ents("买了3包")[0] == ("quantity", "3包", "3")
+    assert ents("一共两件")[0][2] == "2"

@@ -1,0 +1,37 @@
+"""The deterministic safety detector against the team's emergency list (both scripts)."""
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.nlu.safety import detect
+
+CASES = yaml.safe_load((Path(__file__).parent / "safety_cases.yml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", CASES["emergencies"], ids=lambda c: c["text"][:20])
+def test_every_emergency_is_caught_with_its_kind(case):
+    hit = detect(case["text"])
+    assert hit is not None, case["text"]
+    assert hit.intent == case["kind"]
+
+
+def test_false_alarms_on_ordinary_questions_stay_at_or_below_two_percent():
+    alarms = [t for t in CASES["ordinary"] if detect(t) is not None]
+    assert len(CASES["ordinary"]) >= 200
+    assert len(alarms) / len(CASES["ordinary"]) <= 0.02, alarms
+
+
+@pytest.mark.parametrize("text", ["想死你了", "累死了", "笑死我了", "热死了今天", "这价格气死我了"])
+def test_colloquial_exaggerations_are_not_self_harm(text):
+    assert detect(text) is None
+
+
+def test_the_emergency_can_hide_in_a_long_message():
+    text = "你好我想问下订单的事情" * 30 + "等等我孩子刚刚误吞了一颗纽扣电池" + "怎么办" * 10
+    assert detect(text).intent == "medical_emergency"
+
+
+@pytest.mark.parametrize("text", ["", "😀", "   "])
+def test_empty_and_emoji_are_not_alarms(text):
+    assert detect(text) is None
