@@ -6,7 +6,7 @@
     bot demo [--json]                the demo customers and what each one shows
     bot token ID [--ttl SECONDS]     a signed, expiring customer token for the web chat or REST
     bot run                          the action server and the Rasa server, until Ctrl-C
-    bot nlu dictionary [--check]     write (or check) the jieba user dictionary from the ledger
+    bot nlu dictionary [--check]     write (or check) the jieba dictionary and lookup tables
 """
 from __future__ import annotations
 
@@ -146,24 +146,27 @@ def cmd_token(args) -> int:
 
 
 def cmd_nlu_dictionary(args) -> int:
-    from bot.nlu.lexicon import DICTIONARY_PATH, build_lexicon, dictionary_lines
+    from bot.nlu.lexicon import (DICTIONARY_PATH, LOOKUP_PATH, build_lexicon, dictionary_lines,
+                                 lookup_yaml)
     with _sessions()() as session:
         terms = build_lexicon(session)
     if not terms:
         raise UsageError("the ledger holds no catalogue: run `bot ledger seed` first")
-    text = "\n".join(dictionary_lines(terms)) + "\n"
-    current = DICTIONARY_PATH.read_text(encoding="utf-8") if DICTIONARY_PATH.exists() else ""
+    wanted = {DICTIONARY_PATH: "\n".join(dictionary_lines(terms)) + "\n",
+              LOOKUP_PATH: lookup_yaml(terms)}
+    stale = [p for p, text in wanted.items()
+             if not p.exists() or p.read_text(encoding="utf-8") != text]
     if args.check:
-        if current != text:
-            print(f"bot: {DICTIONARY_PATH} is out of date with the ledger catalogue; run "
-                  f"`bot nlu dictionary`", file=sys.stderr)
+        if stale:
+            print(f"bot: out of date with the ledger catalogue: {', '.join(map(str, stale))}; "
+                  f"run `bot nlu dictionary`", file=sys.stderr)
             return 1
-        print(f"{DICTIONARY_PATH} is up to date ({len(text.splitlines())} words)")
+        print(f"jieba dictionary and lookup tables are up to date ({len(terms)} terms)")
         return 0
-    DICTIONARY_PATH.parent.mkdir(parents=True, exist_ok=True)
-    if current != text:
-        DICTIONARY_PATH.write_text(text, encoding="utf-8")
-    print(f"{DICTIONARY_PATH}: {len(text.splitlines())} words")
+    for path in stale:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(wanted[path], encoding="utf-8")
+    print(f"{len(terms)} terms: {DICTIONARY_PATH}, {LOOKUP_PATH}")
     return 0
 
 

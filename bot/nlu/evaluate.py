@@ -37,6 +37,7 @@ assistant_id: bare-baseline
 language: zh
 pipeline:
   - name: JiebaTokenizer
+    dictionary_path: data/jieba
   - name: CountVectorsFeaturizer
   - name: CountVectorsFeaturizer
     analyzer: char_wb
@@ -161,7 +162,7 @@ def cross_validation(folds: int = 5) -> dict:
     out = REPORTS / "cv"
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    subprocess.run([str(Path(sys.executable).parent / "rasa"), "test", "nlu", "--nlu", "data/nlu",
+    subprocess.run([str(Path(sys.executable).parent / "rasa"), "test", "nlu", "--nlu", "data",
                     "--config", "config.yml", "--cross-validation", "--folds", str(folds),
                     "--out", str(out)], cwd=PROJECT_ROOT, check=True,
                    env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"})
@@ -236,7 +237,7 @@ def evaluate(*, cv: bool = False, model: Path = MODEL) -> dict:
 def _train(config: Path, out: Path, name: str) -> float:
     started = time.monotonic()
     subprocess.run([str(Path(sys.executable).parent / "rasa"), "train", "nlu", "--config",
-                    str(config), "--nlu", "data/nlu", "--out", str(out), "--fixed-model-name",
+                    str(config), "--nlu", "data", "--out", str(out), "--fixed-model-name",
                     name, "--quiet"], cwd=PROJECT_ROOT, check=True,
                    env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"})
     return time.monotonic() - started

@@ -16,9 +16,20 @@ from sqlalchemy.orm import Session
 from bot.ledger import catalogue as cat
 from bot.ledger.tables import Category, Customer, Pharmacy, Product, TradeInModel
 
-__all__ = ["Term", "build_lexicon", "lexicon_fingerprint", "dictionary_lines", "DICTIONARY_PATH"]
+__all__ = ["Term", "build_lexicon", "lexicon_fingerprint", "dictionary_lines", "lookup_yaml",
+           "DICTIONARY_PATH", "LOOKUP_PATH"]
 
 DICTIONARY_PATH = Path(__file__).resolve().parents[2] / "data" / "jieba" / "userdict.txt"
+LOOKUP_PATH = Path(__file__).resolve().parents[2] / "data" / "lookups" / "ledger.yml"
+
+# Regular expressions DIET sees as features (RegexFeaturizer); the entity values themselves come
+# from bot.nlu.patterns.
+REGEXES = {
+    "order_no": r"\d{10,14}",
+    "weight": r"\d+(\.\d+)?\s*(kg|KG|公斤|千克|斤)",
+    "age": r"[\d一二两三四五六七八九十半]+\s*(岁|个月|周岁)",
+    "diaper_size": r"(NB|XXL|XL|L|M|S)(码|号)",
+}
 
 
 @dataclass(frozen=True, order=True)
@@ -96,3 +107,15 @@ def dictionary_lines(terms: list[Term]) -> list[str]:
     """jieba user dictionary lines (``word freq``): lexicon words and service terms."""
     words = {t.text for t in terms if " " not in t.text} | set(cat.SERVICE_TERMS)
     return [f"{w} 20000" for w in sorted(words)]
+
+
+def lookup_yaml(terms: list[Term]) -> str:
+    """Rasa lookup tables (one per entity label) and regexes, as features for DIET."""
+    lines = ["# Generated from the ledger by `bot nlu dictionary`: do not edit by hand.",
+             'version: "3.1"', "nlu:"]
+    for label in sorted({t.label for t in terms}):
+        lines += [f"- lookup: {label}", "  examples: |"]
+        lines += [f"    - {t.text}" for t in terms if t.label == label]
+    for name, pattern in REGEXES.items():
+        lines += [f"- regex: {name}", "  examples: |", f"    - {pattern}"]
+    return "\n".join(lines) + "\n"
