@@ -7,8 +7,8 @@ export RASA_TELEMETRY_ENABLED := false
 export BOT_VAR_DIR ?= $(CURDIR)/var
 MODEL := models/product.tar.gz
 # Everything that changes what the model learns; a change retrains, nothing else does.
-TRAIN_INPUTS := config.yml domain.yml $(shell find data -type f 2>/dev/null) $(wildcard bot/nlu/*.py) \
-	bot/ledger/catalogue.py
+TRAIN_INPUTS := config.yml $(wildcard domain/*.yml) $(shell find data -type f 2>/dev/null) \
+	$(wildcard bot/nlu/*.py) bot/ledger/catalogue.py
 
 .PHONY: run test setup ledger model sysdeps clean help
 
@@ -19,6 +19,9 @@ run: setup ledger model
 	$(BIN)/bot run
 
 test: sysdeps setup ledger model
+	scripts/validate-data
+	$(BIN)/rasa test core --stories tests/conversations/stories --model $(MODEL) \
+	  --fail-on-prediction-errors --out reports/core --quiet
 	$(BIN)/pytest -q
 
 setup: $(VENV)/.installed
@@ -41,7 +44,7 @@ ledger: setup
 model: $(MODEL)
 
 $(MODEL): $(TRAIN_INPUTS) | setup ledger
-	$(BIN)/rasa train --fixed-model-name product --out models --quiet
+	$(BIN)/rasa train --domain domain --fixed-model-name product --out models --quiet
 	@touch $@
 
 clean:

@@ -1,54 +1,72 @@
-"""Order status and delivery, from the ledger's orders and tracking events."""
+"""物流 / 配送时效: order status and delivery time from the ledger's orders and tracking events."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import LedgerAction
 from bot.ledger.clock import local
-from bot.ledger.errors import UnknownOrder
 from bot.ledger.services import order_status
 
-__all__ = ["ActionOrderStatus"]
+__all__ = ["ActionOrderStatus", "ActionDeliveryTime", "when"]
 
 
-def _when(value: str | None) -> str:
-    from datetime import datetime
+def when(value: str | None) -> str:
+    """An ISO instant as the shopper's local ``MM-DD HH:MM``."""
     if not value:
         return ""
     return local(datetime.fromisoformat(value)).strftime("%m-%d %H:%M")
 
 
 class ActionOrderStatus(LedgerAction):
+    limit = 3
+
     def name(self) -> str:
         return "action_order_status"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
-        customer = self.customer(tracker)
-        if customer is None:
-            dispatcher.utter_message(response="utter_ask_login")
-            return []
+    def serve(self, dispatcher, tracker, domain, customer_id) -> list[dict[str, Any]]:
         order_no = self.entity(tracker, "order_no") or tracker.get_slot("order_no")
         with self.sessions().begin() as session:
-            try:
-                views = [v.to_dict() for v in order_status(session=session, customer_id=customer,
-                                                           order_no=order_no, limit=3)]
-            except UnknownOrder:
-                dispatcher.utter_message(response="utter_unknown_order")
-                return [SlotSet("order_no", None)]
+            views = [v.to_dict() for v in order_status(session=session, customer_id=customer_id,
+                                                       order_no=order_no, limit=self.limit)]
         if not views:
             dispatcher.utter_message(response="utter_no_orders")
         for view in views:
-            items = "、".join(i["sku_name"] for i in view["items"])
-            shipment = view["shipments"][-1] if view["shipments"] else None
-            latest = shipment["events"][-1]["description"] if shipment and shipment["events"] else ""
-            dispatcher.utter_message(
-                response=f"utter_order_status_{view['status']}", order_no=view["order_no"],
-                items=items, promised=_when(view["promised_at"]),
-                delivered=_when(view["delivered_at"]),
-                carrier=shipment["carrier"] if shipment else "", latest=latest)
+            self.say(dispatcher, view)
+        return [SlotSet("order_no", order_no)] if order_no else []
+
+    @staticmethod
+    def say(dispatcher, view: dict) -> None:
+        items = "、".join(i["sku_name"] for i in view["items"])
+        shipment = view["shipments"][-1] if view["shipments"] else None
+        latest = shipment["events"][-1] if shipment and shipment["events"] else None
+        dispatcher.utter_message(
+            response=f"utter_order_status_{view['status']}", order_no=view["order_no"],
+            items=items, promised=when(view["promised_at"]), delivered=when(view["delivered_at"]),
+            carrier=shipment["carrier"] if shipment else "",
+            latest=latest["description"] if latest else "",
+            latest_at=when(latest["at"]) if latest else "")
+        if view.get("late"):
+            dispatcher.utter_message(response="utter_order_late", order_no=view["order_no"])
+
+
+class ActionDeliveryTime(ActionOrderStatus):
+    """When will it arrive: the promised time of the named order, or of orders on their way."""
+
+    def name(self) -> str:
+        return "action_delivery_time"
+
+    def serve(self, dispatcher, tracker, domain, customer_id) -> list[dict[str, Any]]:
+        order_no = self.entity(tracker, "order_no") or tracker.get_slot("order_no")
+        with self.sessions().begin() as session:
+            views = [v.to_dict() for v in order_status(session=session, customer_id=customer_id,
+                                                       order_no=order_no, limit=10)]
+        if order_no is None:
+            views = [v for v in views if v["status"] in ("paid", "shipped")]
+        if not views:
+            dispatcher.utter_message(response="utter_nothing_on_the_way")
+        for view in views[:3]:
+            self.say(dispatcher, view)
         return [SlotSet("order_no", order_no)] if order_no else []

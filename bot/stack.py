@@ -25,7 +25,8 @@ def model_path() -> Path:
 
 class Stack:
     def __init__(self, *, bot_port: int | None = None, actions_port: int | None = None,
-                 env: dict | None = None, model: Path | None = None, log_dir: Path | None = None):
+                 env: dict | None = None, model: Path | None = None, log_dir: Path | None = None,
+                 with_actions: bool = True):
         settings = get_settings()
         self.bot_port = bot_port or settings.bot_port
         self.actions_port = actions_port or settings.actions_port
@@ -38,6 +39,7 @@ class Stack:
                     "SANIC_HOST": "127.0.0.1"}
         self.env.setdefault("PYTHONUNBUFFERED", "1")
         self.log_dir = log_dir
+        self.with_actions = with_actions
         self.procs: list[subprocess.Popen] = []
 
     @property
@@ -56,13 +58,26 @@ class Stack:
 
     def render_endpoints(self) -> Path:
         """``endpoints.yml`` with its ``${VAR}`` placeholders filled from this stack's environment
-        (Rasa 3.6 leaves some of them unexpanded), written under the var dir."""
+        (Rasa 3.6 leaves some of them unexpanded) and the tracker store taken from
+        ``TRACKER_URL``, written under the var dir."""
+        import yaml
+        from sqlalchemy.engine import make_url
         text = (PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8")
         rendered = re.sub(r"\$\{(\w+)\}", lambda m: self.env.get(m.group(1), m.group(0)), text)
+        config = yaml.safe_load(rendered)
+        url = make_url(get_settings().tracker_url if "TRACKER_URL" not in self.env
+                       else self.env["TRACKER_URL"])
+        store = {"type": "SQL", "dialect": url.drivername.split("+")[0], "db": url.database}
+        for key, value in (("url", url.host), ("port", url.port), ("username", url.username),
+                           ("password", url.password)):
+            if value is not None:
+                store[key] = value
+        config["tracker_store"] = store
         var = Path(self.env["BOT_VAR_DIR"])
         var.mkdir(parents=True, exist_ok=True)
         path = var / f"endpoints.{self.bot_port}.yml"
-        path.write_text(rendered, encoding="utf-8")
+        path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+        path.chmod(0o600)
         return path
 
     def start(self, timeout: float = 240) -> "Stack":
@@ -70,8 +85,9 @@ class Stack:
             raise FileNotFoundError(f"no trained model at {self.model}: run `make model`")
         endpoints = self.render_endpoints()
         bindir = Path(sys.executable).parent
-        self._spawn("actions", [str(bindir / "python"), "-m", "rasa_sdk", "--actions", "actions",
-                                "--port", str(self.actions_port)])
+        if self.with_actions:
+            self._spawn("actions", [str(bindir / "python"), "-m", "rasa_sdk", "--actions",
+                                    "actions", "--port", str(self.actions_port)])
         self._spawn("rasa", [str(bindir / "rasa"), "run", "--enable-api", "--auth-token",
                              self.api_token, "-i", "127.0.0.1", "-p", str(self.bot_port),
                              "--model", str(self.model), "--endpoints", str(endpoints),
@@ -81,7 +97,9 @@ class Stack:
 
     def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        checks = [f"http://127.0.0.1:{self.actions_port}/health", f"{self.url}/status?token={self.api_token}"]
+        checks = [f"{self.url}/status?token={self.api_token}"]
+        if self.with_actions:
+            checks.insert(0, f"http://127.0.0.1:{self.actions_port}/health")
         while checks:
             for proc in self.procs:
                 if proc.poll() is not None:

@@ -39,7 +39,7 @@ def stack(tmp_path_factory):
     var = tmp_path_factory.mktemp("var")
     env = {**os.environ, "BOT_VAR_DIR": str(var), "LEDGER_URL": f"sqlite:///{var}/ledger.db",
            "BOT_PORT": str(free_port()), "ACTIONS_PORT": str(free_port()),
-           "RASA_TELEMETRY_ENABLED": "false"}
+           "RASA_TELEMETRY_ENABLED": "false", "LEDGER_NOW": "2026-06-18T02:00:00+00:00"}
     subprocess.run([BIN / "bot", "ledger", "seed"], env=env, check=True, capture_output=True)
     log = open(var / "run.log", "wb")
     proc = subprocess.Popen([BIN / "bot", "run"], env=env, cwd=ROOT, stdout=log,
@@ -108,6 +108,77 @@ def test_http_api_needs_the_token(stack):
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(f"{stack['url']}/conversations/smoke-1/tracker", timeout=10)
     assert err.value.code in (401, 403)
+
+
+def _texts(answer) -> str:
+    return " ".join(m.get("text", "") for m in answer)
+
+
+def _demo(stack) -> dict:
+    return json.loads(subprocess.run([BIN / "bot", "demo", "--json"], env=stack["env"], check=True,
+                                     capture_output=True, text=True).stdout)
+
+
+def test_price_guarantee_pays_the_demo_amount_and_asking_twice_pays_once(stack):
+    scenario = next(s for c in _demo(stack)["customers"] if c["id"] == 1007
+                    for s in c["scenarios"] if s["kind"] == "price_drop")
+    url, token = f"{stack['url']}/webhooks/rest/webhook", _token(stack, 1007)
+    first = _post(url, {"sender": "pg-1", "message": "帮我申请一下价保",
+                        "metadata": {"customer_token": token}})
+    assert f"¥{scenario['expected_refund']}" in _texts(first)
+    second = _post(url, {"sender": "pg-1", "message": "再帮我申请一次价保",
+                         "metadata": {"customer_token": token}})
+    assert f"退还差价 ¥{scenario['expected_refund']}" not in _texts(second)
+    shown = json.loads(subprocess.run([BIN / "bot", "ledger", "show", "1007", "--json"],
+                                      env=stack["env"], check=True, capture_output=True,
+                                      text=True).stdout)
+    paid = [c for c in shown["claims"] if c["status"] == "paid" and c["kind"] == "price_guarantee"]
+    assert [c["refund_amount"] for c in paid] == [scenario["expected_refund"]]
+
+
+def test_a_strangers_order_number_leaks_nothing(stack):
+    scenario = next(s for c in _demo(stack)["customers"] if c["id"] == 1001
+                    for s in c["scenarios"] if s["kind"] == "price_drop")
+    url, token = f"{stack['url']}/webhooks/rest/webhook", _token(stack, 1002)
+    theirs = _post(url, {"sender": "stranger-1", "message": f"订单{scenario['order_no']}申请价保",
+                         "metadata": {"customer_token": token}})
+    unknown = _post(url, {"sender": "stranger-2", "message": "订单999999999999申请价保",
+                          "metadata": {"customer_token": token}})
+    assert _texts(theirs) == _texts(unknown)
+    assert scenario["sku_name"] not in _texts(theirs)
+
+
+def test_an_emergency_gets_120_first(stack):
+    answer = _post(f"{stack['url']}/webhooks/rest/webhook",
+                   {"sender": "sos-1", "message": "孩子刚刚误吞了一颗纽扣电池"})
+    assert "120" in answer[0]["text"]
+
+
+def test_traditional_in_traditional_out(stack):
+    answer = _post(f"{stack['url']}/webhooks/rest/webhook",
+                   {"sender": "trad-1", "message": "我的訂單到哪了"})
+    text = _texts(answer)
+    assert "登錄" in text or "訂單" in text, text
+    assert "登录" not in text
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[]", b'{"message": "hi"}',
+                                  b'{"sender": 5, "message": "hi"}',
+                                  b'{"sender": "x", "message": 5}',
+                                  b'{"sender": "x", "message": "hi", "metadata": []}'])
+def test_malformed_requests_get_a_clear_400(stack, body):
+    req = urllib.request.Request(f"{stack['url']}/webhooks/rest/webhook", body,
+                                 {"Content-Type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(req, timeout=10)
+    assert err.value.code == 400
+    assert json.loads(err.value.read())["message"]
+
+
+@pytest.mark.parametrize("message", ["", "😀😀😀", "价" * 20_000])
+def test_odd_messages_get_a_reply(stack, message):
+    answer = _post(f"{stack['url']}/webhooks/rest/webhook", {"sender": "odd-1", "message": message})
+    assert answer and _texts(answer)
 
 
 def test_ctrl_c_stops_both_servers(stack):

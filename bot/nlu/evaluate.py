@@ -215,7 +215,16 @@ def _md(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _quiet() -> None:
+    """Rasa logs every parse at debug level; an evaluation prints only its figures."""
+    import logging
+    import structlog
+    logging.getLogger().setLevel(logging.WARNING)
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+
+
 def evaluate(*, cv: bool = False, model: Path = MODEL) -> dict:
+    _quiet()
     from rasa.core.agent import Agent
     agent = Agent.load(str(model))
     holdout = load_examples(HOLDOUT)
@@ -244,6 +253,7 @@ def _train(config: Path, out: Path, name: str) -> float:
 
 
 def _latency(model: Path, texts: list[str], rounds: int) -> dict:
+    _quiet()
     from rasa.core.agent import Agent
     agent = Agent.load(str(model))
 

@@ -93,7 +93,7 @@ def build_lexicon(session: Session) -> list[Term]:
     by_text: dict[str, Term] = {}
     rank = {"drug": 0, "product": 1, "brand": 2, "pet_need": 3, "species": 4, "district": 5,
             "category": 6}
-    for term in sorted(terms, key=lambda t: (t.text.lower(), rank[t.label], t.value)):
+    for term in sorted(terms, key=lambda t: (t.text.lower(), rank[t.label], t.value, t.text)):
         by_text.setdefault(term.text.lower(), term)
     return sorted(by_text.values(), key=lambda t: (t.label, t.text))
 
