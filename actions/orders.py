@@ -21,7 +21,8 @@ def when(value: str | None) -> str:
 
 
 class ActionOrderStatus(LedgerAction):
-    limit = 3
+    limit = 3          # orders told at most
+    scan = 3           # orders read from the ledger
 
     def name(self) -> str:
         return "action_order_status"
@@ -30,12 +31,19 @@ class ActionOrderStatus(LedgerAction):
         order_no = self.entity(tracker, "order_no") or tracker.get_slot("order_no")
         with self.sessions().begin() as session:
             views = [v.to_dict() for v in order_status(session=session, customer_id=customer_id,
-                                                       order_no=order_no, limit=self.limit)]
+                                                       order_no=order_no, limit=self.scan)]
+        views = self.select(views, order_no)
         if not views:
-            dispatcher.utter_message(response="utter_no_orders")
-        for view in views:
+            dispatcher.utter_message(response=self.nothing)
+        for view in views[: self.limit]:
             self.say(dispatcher, view)
         return [SlotSet("order_no", order_no)] if order_no else []
+
+    nothing = "utter_no_orders"
+
+    @staticmethod
+    def select(views: list[dict], order_no: str | None) -> list[dict]:
+        return views
 
     @staticmethod
     def say(dispatcher, view: dict) -> None:
@@ -54,19 +62,12 @@ class ActionOrderStatus(LedgerAction):
 
 class ActionDeliveryTime(ActionOrderStatus):
     """When will it arrive: the promised time of the named order, or of orders on their way."""
+    scan = 10
+    nothing = "utter_nothing_on_the_way"
 
     def name(self) -> str:
         return "action_delivery_time"
 
-    def serve(self, dispatcher, tracker, domain, customer_id) -> list[dict[str, Any]]:
-        order_no = self.entity(tracker, "order_no") or tracker.get_slot("order_no")
-        with self.sessions().begin() as session:
-            views = [v.to_dict() for v in order_status(session=session, customer_id=customer_id,
-                                                       order_no=order_no, limit=10)]
-        if order_no is None:
-            views = [v for v in views if v["status"] in ("paid", "shipped")]
-        if not views:
-            dispatcher.utter_message(response="utter_nothing_on_the_way")
-        for view in views[:3]:
-            self.say(dispatcher, view)
-        return [SlotSet("order_no", order_no)] if order_no else []
+    @staticmethod
+    def select(views: list[dict], order_no: str | None) -> list[dict]:
+        return views if order_no else [v for v in views if v["status"] in ("paid", "shipped")]
