@@ -14,6 +14,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.selectors.response_selector import ResponseSelector
 from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
@@ -22,7 +23,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.text import MAX_NLU_CHARS, normalise
 
-__all__ = ["ChineseNormaliser", "LedgerJiebaTokenizer", "LedgerEntityExtractor", "SafetyDetector"]
+__all__ = ["ChineseNormaliser", "LedgerJiebaTokenizer", "LedgerEntityExtractor",
+           "FaqResponseSelector", "SafetyDetector"]
 
 log = logging.getLogger(__name__)
 
@@ -222,6 +224,20 @@ class LedgerEntityExtractor(GraphComponent):
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class FaqResponseSelector(ResponseSelector):
+    """Rasa's ResponseSelector, run only for messages the classifier put in the retrieval
+    intent: it is a second neural network, and most messages are not FAQs."""
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        wanted = self.retrieval_intent
+        chosen = [m for m in messages
+                  if (m.get(INTENT) or {}).get("name") in ((wanted,) if wanted else ("faq",))]
+        if chosen:
+            super().process(chosen)
+        return messages
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

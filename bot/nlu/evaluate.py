@@ -252,44 +252,56 @@ def _train(config: Path, out: Path, name: str) -> float:
     return time.monotonic() - started
 
 
-def _latency(model: Path, texts: list[str], rounds: int) -> dict:
-    _quiet()
-    from rasa.core.agent import Agent
-    agent = Agent.load(str(model))
-
-    async def run():
-        for t in texts[:20]:
-            await agent.parse_message(t)          # warm-up
-        samples = []
-        for _ in range(rounds):
-            for t in texts:
-                started = time.perf_counter()
-                await agent.parse_message(t)
-                samples.append((time.perf_counter() - started) * 1000)
-        return samples
-
-    samples = sorted(asyncio.run(run()))
+def _stats(samples: list[float]) -> dict:
+    samples = sorted(samples)
     return {"n": len(samples), "p50_ms": round(statistics.median(samples), 2),
             "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 2),
             "mean_ms": round(statistics.fmean(samples), 2)}
 
 
-def benchmark(*, rounds: int = 3) -> dict:
-    """Train the product NLU and the bare baseline in this run, then time parsing."""
+def _latency(models: dict[str, Path], texts: list[str], rounds: int) -> dict[str, dict]:
+    """Parse latency of several models, interleaved text by text so that machine noise and
+    drift fall on all of them alike."""
+    _quiet()
+    from rasa.core.agent import Agent
+    agents = {name: Agent.load(str(path)) for name, path in models.items()}
+
+    async def run():
+        samples = {name: [] for name in agents}
+        for agent in agents.values():
+            for t in texts[:20]:
+                await agent.parse_message(t)          # warm-up
+        for _ in range(rounds):
+            for t in texts:
+                for name, agent in agents.items():
+                    started = time.perf_counter()
+                    await agent.parse_message(t)
+                    samples[name].append((time.perf_counter() - started) * 1000)
+        return samples
+
+    return {name: _stats(values) for name, values in asyncio.run(run()).items()}
+
+
+def benchmark(*, rounds: int = 3, reuse: bool = False) -> dict:
+    """Train the product NLU and the bare baseline in this run (``reuse``: take the models a
+    previous run left in .baseline/), then time parsing."""
     import yaml
     BASELINE_DIR.mkdir(exist_ok=True)
     epochs = next(c for c in yaml.safe_load((PROJECT_ROOT / "config.yml").read_text())["pipeline"]
                   if c["name"] == "DIETClassifier")["epochs"]
     bare_config = BASELINE_DIR / "config.yml"
     bare_config.write_text(BARE_CONFIG.format(epochs=epochs))
-    ours_seconds = _train(PROJECT_ROOT / "config.yml", BASELINE_DIR, "product-nlu")
-    bare_seconds = _train(bare_config, BASELINE_DIR, "bare-nlu")
+    ours_seconds = bare_seconds = None
+    if not reuse:
+        ours_seconds = _train(PROJECT_ROOT / "config.yml", BASELINE_DIR, "product-nlu")
+        bare_seconds = _train(bare_config, BASELINE_DIR, "bare-nlu")
     texts = [e["text"] for e in load_examples(HOLDOUT)]
-    ours = _latency(BASELINE_DIR / "product-nlu.tar.gz", texts, rounds)
-    bare = _latency(BASELINE_DIR / "bare-nlu.tar.gz", texts, rounds)
+    timed = _latency({"product": BASELINE_DIR / "product-nlu.tar.gz",
+                      "bare": BASELINE_DIR / "bare-nlu.tar.gz"}, texts, rounds)
+    ours, bare = timed["product"], timed["bare"]
     result = {"texts": len(texts), "rounds": rounds,
-              "product": {**ours, "train_seconds": round(ours_seconds, 1)},
-              "bare": {**bare, "train_seconds": round(bare_seconds, 1)},
+              "product": {**ours, "train_seconds": round(ours_seconds, 1) if ours_seconds else None},
+              "bare": {**bare, "train_seconds": round(bare_seconds, 1) if bare_seconds else None},
               "ratio_p50": round(ours["p50_ms"] / bare["p50_ms"], 3),
               "ratio_p95": round(ours["p95_ms"] / bare["p95_ms"], 3)}
     REPORTS.mkdir(parents=True, exist_ok=True)
@@ -305,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("--cv", action="store_true", help="also run 5-fold cross-validation")
     bench = sub.add_parser("bench")
     bench.add_argument("--rounds", type=int, default=3)
+    bench.add_argument("--reuse", action="store_true", help="time the models of the last run")
     args = parser.parse_args(argv)
     if args.what == "eval":
         r = evaluate(cv=args.cv)
@@ -318,12 +331,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"5-fold CV accuracy {r['cross_validation']['accuracy']}")
         print(f"report: {REPORTS / 'report.md'}")
     else:
-        r = benchmark(rounds=args.rounds)
+        r = benchmark(rounds=args.rounds, reuse=args.reuse)
         print(f"parse latency over {r['texts']} held-out texts x {r['rounds']}:")
         for name in ("product", "bare"):
             x = r[name]
-            print(f"  {name:<8} p50 {x['p50_ms']:7.2f} ms  p95 {x['p95_ms']:7.2f} ms  "
-                  f"train {x['train_seconds']:6.1f} s")
+            train = f"train {x['train_seconds']:6.1f} s" if x["train_seconds"] else ""
+            print(f"  {name:<8} p50 {x['p50_ms']:7.2f} ms  p95 {x['p95_ms']:7.2f} ms  {train}")
         print(f"  ratio    p50 {r['ratio_p50']:.3f}x   p95 {r['ratio_p95']:.3f}x")
     return 0
 
