@@ -10,9 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.ledger.errors import InvalidRequest
-from bot.ledger.services.common import Record, policy
+from bot.ledger.services.common import Record, policy, resolve_now
 from bot.ledger.services.pricing import lowest_prices
-from bot.ledger.services.common import resolve_now
 from bot.ledger.tables import Product
 
 __all__ = ["PetFoodPick", "PetAdvice", "life_stage", "recommend_pet_food", "SPECIES", "NEEDS"]
