@@ -16,6 +16,7 @@ __all__ = [
     "Coupon", "Order", "OrderItem", "Shipment", "TrackingEvent", "Claim", "Return", "Refund",
     "TradeInModel", "TradeInQuote", "TradeInQuoteItem", "ServiceTicket", "Pharmacy",
     "PharmacyStock", "Consultation", "Department", "Team", "Agent", "AgentShift", "HandoffTicket",
+    "HandoffNote",
     "CHANNELS", "CLAIM_STATUSES",
 ]
 
@@ -395,3 +396,14 @@ class HandoffTicket(Base):
     __table_args__ = (Index("uq_handoff_open_conversation", "conversation_id", unique=True,
                             sqlite_where=text("status in ('queued', 'claimed', 'callback')"),
                             postgresql_where=text("status in ('queued', 'claimed', 'callback')")),)
+
+
+class HandoffNote(Base):
+    """An agent's internal note on a handoff ticket: seen in the desk, never by the shopper."""
+    __tablename__ = "handoff_notes"
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer, ForeignKey("handoff_tickets.id"), nullable=False, index=True)
+    agent_id = Column(Integer, ForeignKey("agents.id"), nullable=False)
+    body = Column(Text, nullable=False)
+    created_at = _ts(nullable=False)
+    agent = relationship("Agent")
