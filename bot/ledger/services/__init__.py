@@ -6,6 +6,7 @@ from bot.ledger.services.aftersales import (advise_diaper_size, close_ticket, ex
 from bot.ledger.services.handoff import (agents_on_duty, authenticate_agent, claim_ticket,
                                          open_handoff, queue_position, request_callback,
                                          resolve_ticket, team_for_topic)
+from bot.ledger.services.invoice import current_invoice, request_invoice
 from bot.ledger.services.medicine import (book_consultation, find_drug, find_pharmacies,
                                           medication_answer)
 from bot.ledger.services.orders import order_status
@@ -23,5 +24,5 @@ __all__ = [
     "close_ticket", "recommend_pet_food", "medication_answer", "find_drug", "find_pharmacies",
     "book_consultation", "order_status", "open_handoff", "queue_position", "claim_ticket",
     "resolve_ticket", "request_callback", "team_for_topic", "agents_on_duty",
-    "authenticate_agent",
+    "authenticate_agent", "request_invoice", "current_invoice",
 ]
