@@ -35,3 +35,29 @@ def test_the_emergency_can_hide_in_a_long_message():
 @pytest.mark.parametrize("text", ["", "😀", "   "])
 def test_empty_and_emoji_are_not_alarms(text):
     assert detect(text) is None
+
+
+def _training_examples():
+    import re
+    root = Path(__file__).resolve().parents[2] / "data" / "nlu"
+    for path in sorted(root.glob("*.yml")):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+            for line in block["examples"].splitlines():
+                line = line.strip()
+                if line.startswith("- "):
+                    yield block["intent"], re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line[2:])
+
+
+def test_the_detector_agrees_with_the_training_data():
+    """Every emergency and self-harm training example is caught with its kind, and no other
+    training example (thousands of ordinary questions, symptoms and drug questions) is."""
+    missed, alarms = [], []
+    for intent, text in _training_examples():
+        hit = detect(text)
+        if intent in ("medical_emergency", "self_harm"):
+            if hit is None or hit.intent != intent:
+                missed.append((intent, text, hit))
+        elif hit is not None:
+            alarms.append((intent, text, hit.rule))
+    assert not missed
+    assert not alarms
