@@ -21,10 +21,10 @@ from bot.ledger.clock import as_utc
 from bot.ledger.errors import InvalidRequest, NotFound
 from bot.ledger.services.common import (Record, get_customer, own_item, own_order, policy,
                                         positive_int, resolve_now, within_days)
-from bot.ledger.tables import OrderItem, Product, ServiceTicket
+from bot.ledger.tables import Order, OrderItem, Product, ServiceTicket
 
-__all__ = ["ServiceOutcome", "SizeAdvice", "report_fault", "advise_diaper_size",
-           "exchange_diapers", "parse_weight_kg", "close_ticket"]
+__all__ = ["ServiceOutcome", "SizeAdvice", "ItemTerms", "report_fault", "advise_diaper_size",
+           "exchange_diapers", "parse_weight_kg", "close_ticket", "aftersales_items"]
 
 
 @dataclass
@@ -52,6 +52,25 @@ class SizeAdvice(Record):
     sku_name: str | None
     chart: dict
     reason: str | None = None   # weight_outside_chart
+
+
+@dataclass
+class ItemTerms(Record):
+    """What the after-sales conversations need to know about one order item before asking the
+    shopper anything: the facts the return, repair and size-exchange rules look at."""
+    order_no: str
+    order_status: str           # paid | shipped | delivered | cancelled
+    item_id: int
+    sku_name: str
+    units: int                  # bought, less the units already returned
+    delivered: bool
+    return_rule: str            # no_reason | quality_only
+    opened_returnable: bool
+    baby_appliance: bool
+    line: str | None            # the product line, when its sizes can be exchanged
+    size: str | None
+    exchange_window_ends: datetime | None = None
+    exchange_open: bool = False   # within the size-exchange window now
 
 
 def parse_weight_kg(value) -> Decimal:
@@ -204,6 +223,38 @@ def exchange_diapers(*, session: Session, customer_id: int, order_no: str,
                    "target_sku": target.sku}, None, now)
     out.window_ends = ends
     return out
+
+
+def _terms(item: OrderItem, now: datetime) -> ItemTerms:
+    order, product, category = item.order, item.product, item.product.category
+    exchangeable = category.exchange_days is not None and bool(product.line)
+    ends = (as_utc(order.delivered_at) + timedelta(days=category.exchange_days)
+            if exchangeable and order.delivered_at else None)
+    return ItemTerms(order_no=order.order_no, order_status=order.status, item_id=item.id,
+                     sku_name=product.name, units=item.quantity - item.quantity_returned,
+                     delivered=order.delivered_at is not None, return_rule=category.return_rule,
+                     opened_returnable=bool(category.opened_returnable),
+                     baby_appliance=bool(product.is_baby_appliance),
+                     line=product.line if exchangeable else None, size=product.size,
+                     exchange_window_ends=ends,
+                     exchange_open=ends is not None and within_days(order.delivered_at,
+                                                                    category.exchange_days, now))
+
+
+def aftersales_items(*, session: Session, customer_id: int, order_no: str | None = None,
+                     limit: int = 8, now: datetime | None = None) -> list[ItemTerms]:
+    """The items of one of the customer's orders (another shopper's order is reported exactly
+    like a missing one), or of their ``limit`` most recent orders, newest first. Reads only."""
+    now = resolve_now(now)
+    customer = get_customer(session, customer_id)
+    if order_no is not None:
+        orders = [own_order(session, customer.id, order_no)]
+    else:
+        orders = session.execute(select(Order).where(Order.customer_id == customer.id,
+                                                     Order.paid_at <= now)
+                                 .order_by(Order.paid_at.desc(), Order.id.desc())
+                                 .limit(positive_int(limit, "limit"))).scalars()
+    return [_terms(item, now) for order in orders for item in order.items]
 
 
 def close_ticket(*, session: Session, ticket_id: int) -> ServiceTicket:
