@@ -1,13 +1,18 @@
-"""When the assistant did not understand: ask to rephrase, then after two misses in a row,
-offer a human."""
+"""When the assistant did not understand: ask to rephrase, then after two misses in a row bring
+in a human (a handoff ticket routed by the conversation's topic) and tell the shopper where they
+stand in the queue."""
 from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk import Tracker
 
-__all__ = ["ActionFallback", "misses_in_a_row"]
+from actions.base import LedgerAction
+from actions.handoff import queue_for_human, topic_of
+
+__all__ = ["ActionFallback", "misses_in_a_row", "MISSES_BEFORE_A_HUMAN"]
+
+MISSES_BEFORE_A_HUMAN = 2
 
 
 def misses_in_a_row(tracker: Tracker) -> int:
@@ -21,14 +26,16 @@ def misses_in_a_row(tracker: Tracker) -> int:
     return count
 
 
-class ActionFallback(Action):
+class ActionFallback(LedgerAction):
+    needs_customer = False
+
     def name(self) -> str:
         return "action_fallback"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
-        if misses_in_a_row(tracker) >= 2:
-            dispatcher.utter_message(response="utter_offer_human")
-        else:
+    def serve(self, dispatcher, tracker, domain, customer_id) -> list[dict[str, Any]]:
+        if misses_in_a_row(tracker) < MISSES_BEFORE_A_HUMAN:
             dispatcher.utter_message(response="utter_default")
+            return []
+        dispatcher.utter_message(response="utter_fallback_handoff")
+        queue_for_human(self, dispatcher, tracker, customer_id, topic=topic_of(tracker))
         return []

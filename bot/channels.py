@@ -7,6 +7,11 @@
   server is down, slow or failing), the shopper gets ``utter_service_unavailable`` (an apology
   and a human offer) through the normal dialogue machinery, so the transcript shows it too;
   the error is logged and the conversation goes on.
+- While an agent holds the conversation (Rasa's pause) the assistant is silent, except for an
+  emergency or self-harm message: the 120 / hotline reply still goes out (in the shopper's
+  script) and ``action_escalate_emergency`` raises the ticket to top priority.
+
+:func:`finish_turn` gives these guarantees; the web chat channel (``bot.webchat``) uses it too.
 """
 from __future__ import annotations
 
@@ -19,7 +24,8 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
-__all__ = ["GuardedRestInput", "ACTION_TIMEOUT_SECONDS", "MAX_MESSAGE_CHARS"]
+__all__ = ["GuardedRestInput", "finish_turn", "validate_payload", "ACTION_TIMEOUT_SECONDS",
+           "MAX_MESSAGE_CHARS", "EMERGENCY_REPLIES"]
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +33,8 @@ ACTION_TIMEOUT_SECONDS = 5
 MAX_MESSAGE_CHARS = 20_000
 MAX_SENDER_CHARS = 128
 rasa_action.DEFAULT_REQUEST_TIMEOUT = ACTION_TIMEOUT_SECONDS   # read at call time by RemoteAction
+#: intents that get their domain reply even while an agent holds the conversation
+EMERGENCY_REPLIES = {"medical_emergency": "utter_emergency", "self_harm": "utter_self_harm"}
 
 
 def _bad(message: str):
@@ -83,27 +91,39 @@ class GuardedRestInput(RestInput):
                                                  metadata=metadata))
             except Exception:  # noqa: BLE001 - the shopper still gets an answer
                 log.exception("processing a message failed (conversation %s)", sender)
-            if not collector.messages:
-                await self._apologise(request, sender, collector)
+            await finish_turn(request, sender, collector)
             return response.json(collector.messages)
 
         return hook
 
-    @staticmethod
-    async def _apologise(request: Request, sender: str, collector: CollectingOutputChannel) -> None:
-        agent = getattr(request.app.ctx, "agent", None)
-        if agent is None or agent.processor is None:
-            return
-        try:
+
+async def finish_turn(request: Request, sender: str, collector: CollectingOutputChannel) -> None:
+    """After a turn that produced no reply: an apology when the conversation is not paused, or,
+    while an agent holds it, the emergency reply and escalation for an emergency message (the
+    pause keeps Rasa from predicting anything). Replies are added to ``collector``."""
+    if collector.messages:
+        return
+    agent = getattr(request.app.ctx, "agent", None)
+    if agent is None or agent.processor is None:
+        return
+    try:
+        async with agent.lock_store.lock(sender):
             tracker = await agent.processor.get_tracker(sender)
             if tracker.is_paused():
-                return
-            from rasa.core.policies.policy import PolicyPrediction
-            log.error("a turn of conversation %s produced no reply; apologising", sender)
-            for action in ("utter_service_unavailable", "action_listen"):
+                latest = tracker.latest_message
+                intent = (latest.intent or {}).get("name") if latest is not None else None
+                if intent not in EMERGENCY_REPLIES:
+                    return          # the agent answers
+                log.warning("emergency in conversation %s while an agent holds it", sender)
+                actions = [EMERGENCY_REPLIES[intent], "action_escalate_emergency", "action_listen"]
+            else:
+                log.error("a turn of conversation %s produced no reply; apologising", sender)
                 # the apology, then listen: the next turn starts from a clean dialogue state
+                actions = ["utter_service_unavailable", "action_listen"]
+            from rasa.core.policies.policy import PolicyPrediction
+            for action in actions:
                 await agent.processor.execute_action(
                     sender, action, collector, agent.processor.nlg,
                     PolicyPrediction.for_action_name(agent.domain, action))
-        except Exception:  # noqa: BLE001
-            log.exception("could not send the apology to conversation %s", sender)
+    except Exception:  # noqa: BLE001
+        log.exception("could not finish the turn of conversation %s", sender)

@@ -5,7 +5,7 @@
     bot ledger show ID [--json]      a customer's orders, claims, refunds, returns, quotes, tickets
     bot demo [--json]                the demo customers and what each one shows
     bot token ID [--ttl SECONDS]     a signed, expiring customer token for the web chat or REST
-    bot run                          the action server and the Rasa server, until Ctrl-C
+    bot run                          the action server, Rasa and the agent desk, until Ctrl-C
     bot nlu dictionary [--check]     write (or check) the jieba dictionary and lookup tables
 """
 from __future__ import annotations
@@ -173,8 +173,9 @@ def cmd_nlu_dictionary(args) -> int:
 def cmd_run(args) -> int:
     from bot.stack import Stack
     stack = Stack()
-    print(f"starting the action server on 127.0.0.1:{stack.actions_port} and Rasa on "
-          f"127.0.0.1:{stack.bot_port} (loading the model takes a little while)...", flush=True)
+    print(f"starting the action server on 127.0.0.1:{stack.actions_port}, Rasa on "
+          f"127.0.0.1:{stack.bot_port} and the agent desk on 127.0.0.1:{stack.desk_port} "
+          f"(loading the model takes a little while)...", flush=True)
     try:
         stack.start()
     except (FileNotFoundError, RuntimeError, TimeoutError) as exc:
@@ -182,7 +183,9 @@ def cmd_run(args) -> int:
         return 1
     print(f"ready. REST channel: POST {stack.url}/webhooks/rest/webhook "
           f'{{"sender": "me", "message": "你好", "metadata": {{"customer_token": "..."}}}}\n'
-          f"HTTP API token: var/secret (first 32 characters). Ctrl-C stops both servers.", flush=True)
+          f"Web chat: {stack.desk_url}/chat   Agent desk: {stack.desk_url}/desk "
+          f"(demo agents: `bot demo`)\n"
+          f"HTTP API token: var/secret (first 32 characters). Ctrl-C stops every server.", flush=True)
     return stack.serve_forever()
 
 

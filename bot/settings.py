@@ -1,7 +1,7 @@
 """The one place environment variables are read.
 
 Every setting has a default that works on a fresh clone: an embedded SQLite ledger and tracker
-store under ``var/``, Rasa on 5005, the action server on 5055.
+store under ``var/``, Rasa on 5005, the action server on 5055, the agent desk and web chat on 5080.
 """
 from __future__ import annotations
 
@@ -44,6 +44,8 @@ class Settings:
     pinned_now: str | None
     timezone: str
     api_token: str
+    desk_port: int
+    demo_sign_in: bool
 
 
 def get_settings() -> Settings:
@@ -58,4 +60,7 @@ def get_settings() -> Settings:
         pinned_now=os.environ.get("LEDGER_NOW") or None,
         timezone=os.environ.get("LEDGER_TZ", "Asia/Shanghai"),
         api_token=os.environ.get("RASA_API_TOKEN") or _secret(var)[:32],
+        desk_port=int(os.environ.get("DESK_PORT", "5080")),
+        # the web chat may sign in as any demo customer without a password (turn off outside demos)
+        demo_sign_in=os.environ.get("DEMO_SIGN_IN", "1").lower() not in ("0", "false", "no", "off"),
     )

@@ -1,7 +1,8 @@
-"""Start and stop the assistant: the rasa-sdk action server and the Rasa server.
+"""Start and stop the assistant: the rasa-sdk action server, the Rasa server and the agent desk.
 
-Used by ``bot run`` (what ``make run`` calls) and by tests that need a live stack. Both servers
-listen on 127.0.0.1; the Rasa HTTP API is on and protected by a token; the REST channel is on.
+Used by ``bot run`` (what ``make run`` calls) and by tests that need a live stack. Every server
+listens on 127.0.0.1; the Rasa HTTP API is on and protected by a token; the REST and web chat
+channels are on; the desk (``bot.desk``, on ``DESK_PORT``) serves ``/desk`` and ``/chat``.
 """
 from __future__ import annotations
 
@@ -26,25 +27,33 @@ def model_path() -> Path:
 class Stack:
     def __init__(self, *, bot_port: int | None = None, actions_port: int | None = None,
                  env: dict | None = None, model: Path | None = None, log_dir: Path | None = None,
-                 with_actions: bool = True):
+                 with_actions: bool = True, desk_port: int | None = None, with_desk: bool = True):
         settings = get_settings()
         self.bot_port = bot_port or settings.bot_port
         self.actions_port = actions_port or settings.actions_port
+        self.desk_port = desk_port or int((env or {}).get("DESK_PORT") or settings.desk_port)
         self.model = Path(model or model_path())
         self.api_token = settings.api_token
         self.env = {**os.environ, **(env or {}), "BOT_PORT": str(self.bot_port),
-                    "ACTIONS_PORT": str(self.actions_port), "RASA_TELEMETRY_ENABLED": "false",
+                    "ACTIONS_PORT": str(self.actions_port), "DESK_PORT": str(self.desk_port),
+                    "RASA_TELEMETRY_ENABLED": "false",
                     "BOT_VAR_DIR": str(Path(os.environ.get("BOT_VAR_DIR", PROJECT_ROOT / "var"))),
                     # rasa-sdk binds 0.0.0.0 unless told otherwise
                     "SANIC_HOST": "127.0.0.1"}
         self.env.setdefault("PYTHONUNBUFFERED", "1")
+        self.env["RASA_API_TOKEN"] = self.api_token      # the desk calls Rasa's API with it
         self.log_dir = log_dir
         self.with_actions = with_actions
+        self.with_desk = with_desk
         self.procs: list[subprocess.Popen] = []
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.bot_port}"
+
+    @property
+    def desk_url(self) -> str:
+        return f"http://127.0.0.1:{self.desk_port}"
 
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
         out = None
@@ -92,6 +101,9 @@ class Stack:
                              self.api_token, "-i", "127.0.0.1", "-p", str(self.bot_port),
                              "--model", str(self.model), "--endpoints", str(endpoints),
                              "--credentials", "credentials.yml", "--cors", "*"])
+        if self.with_desk:
+            self._spawn("desk", [str(bindir / "python"), "-m", "bot.desk", "--port",
+                                 str(self.desk_port)])
         self.wait_ready(timeout)
         return self
 
@@ -100,6 +112,8 @@ class Stack:
         checks = [f"{self.url}/status?token={self.api_token}"]
         if self.with_actions:
             checks.insert(0, f"http://127.0.0.1:{self.actions_port}/health")
+        if self.with_desk:
+            checks.insert(0, f"{self.desk_url}/health")
         while checks:
             for proc in self.procs:
                 if proc.poll() is not None:
@@ -139,7 +153,7 @@ class Stack:
         self.stop()
 
     def serve_forever(self) -> int:
-        """Run until Ctrl-C (or SIGTERM), then stop both servers."""
+        """Run until Ctrl-C (or SIGTERM), then stop every server."""
         stop = {"now": False}
 
         def _handler(signum, _frame):

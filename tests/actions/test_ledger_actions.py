@@ -146,11 +146,12 @@ def test_handoff_and_complaint_tell_the_queue_position(ledger_env):
     assert names(second) == ["utter_complaint_logged"] and second[0]["position"] == 1
 
 
-def test_fallback_rephrase_then_offer_a_human():
+def test_fallback_rephrase_then_bring_in_a_human(ledger_env):
     miss = {"event": "user", "text": "asdf", "parse_data": {"intent": {"name": "nlu_fallback"}}}
     _, once = run(ActionFallback(), make_tracker("asdf", "nlu_fallback"))
     assert names(once) == ["utter_default"]
     tracker = make_tracker("qwer", "nlu_fallback", events=[miss, {"event": "bot", "text": "?"}])
     tracker.events[-1]["parse_data"]["intent"]["name"] = "nlu_fallback"
     _, twice = run(ActionFallback(), tracker)
-    assert names(twice) == ["utter_offer_human"]
+    assert names(twice) == ["utter_fallback_handoff", "utter_handoff_queued"]
+    assert twice[1]["position"] == 1

@@ -31,6 +31,14 @@ def _t(value: datetime | None) -> str | None:
     return as_utc(value).isoformat() if value is not None else None
 
 
+def _summary(summary: dict | None) -> dict:
+    """The ticket's summary without session metadata (it may carry the shopper's token)."""
+    out = dict(summary or {})
+    if isinstance(out.get("slots"), dict):
+        out["slots"] = {k: v for k, v in out["slots"].items() if k != "session_started_metadata"}
+    return out
+
+
 def get_agent(session: Session, agent_id: int) -> Agent:
     agent = session.get(Agent, int(agent_id))
     if agent is None:
@@ -76,7 +84,7 @@ def ticket_record(session: Session, ticket: HandoffTicket, now: datetime,
         "team": ticket.team, "team_name": team.name if team else ticket.team,
         "topic": ticket.topic, "priority": ticket.priority,
         "priority_name": PRIORITY_NAMES.get(ticket.priority, "normal"),
-        "status": ticket.status, "summary": ticket.summary or {},
+        "status": ticket.status, "summary": _summary(ticket.summary),
         "agent": {"id": agent.id, "name": agent.name, "login": agent.login} if agent else None,
         "created_at": _t(ticket.created_at), "claimed_at": _t(ticket.claimed_at),
         "resolved_at": _t(ticket.resolved_at), "callback_by": _t(ticket.callback_by),
