@@ -15,18 +15,43 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.ledger.clock import local
+from bot.ledger.clock import as_utc, local
 from bot.ledger.errors import InvalidRequest, NotFound
 from bot.ledger.services.common import Record, get_customer, policy, resolve_now
 from bot.ledger.tables import Consultation, Department, Pharmacy, PharmacyStock, Product
 
 __all__ = ["DrugFacts", "MedicationAnswer", "PharmacyOption", "DeliveryOutcome",
-           "ConsultationOutcome", "find_drug", "medication_answer", "find_pharmacies",
-           "book_consultation", "is_night", "MEDICINE_CATEGORIES", "LABEL_TOPICS"]
+           "ConsultationOutcome", "QuestionReading", "find_drug", "medication_answer",
+           "read_medication_question", "find_pharmacies", "book_consultation",
+           "book_consultation_once", "department_for", "match_department", "is_night",
+           "MEDICINE_CATEGORIES", "LABEL_TOPICS", "QUESTION_TOPICS", "CHILD_UNDER_MONTHS"]
 
 MEDICINE_CATEGORIES = ("medicine_otc", "medicine_rx")
 LABEL_TOPICS = ("indications", "usage", "contraindications", "interactions", "storage",
                 "side_effects")
+QUESTION_TOPICS = (*LABEL_TOPICS, "dose", "rx")
+
+# What a medication question asks, read from its words: checked in this order, first hit wins
+# (a dose question is a dose question even when it also says 能吃吗).
+_TOPIC_WORDS = (
+    ("dose", ("几粒", "几片", "几袋", "几颗", "几丸", "几次", "几毫升", "多少", "剂量", "用量",
+              "一次吃", "一次喝", "吃几", "喝几", "最多", "超量", "过量")),
+    ("rx", ("处方", "otc")),
+    ("interactions", ("一起吃", "一起用", "一起喝", "一块吃", "同时", "合用", "同服", "交替",
+                      "相互作用", "间隔", "隔多久", "酒", "西柚")),
+    ("side_effects", ("副作用", "不良反应", "犯困", "嗜睡", "伤肝", "伤胃", "伤肾", "上瘾", "依赖")),
+    ("storage", ("保存", "储存", "存放", "放多久", "保质期", "过期", "开封", "冷藏", "冰箱")),
+    ("usage", ("怎么吃", "怎么用", "怎么服", "怎么喝", "怎么冲", "饭前", "饭后", "睡前", "空腹",
+               "用法", "吞服", "嚼")),
+    ("contraindications", ("禁忌", "禁用", "慎用", "不能吃", "能不能吃", "能吃吗", "可以吃吗",
+                           "能用吗", "能喝吗", "可以用吗", "过敏", "不适用", "注意")),
+    ("indications", ("治", "适应症", "适应证", "功效", "作用", "用于", "管用", "有用", "有效",
+                     "效果", "干什么", "干嘛")),
+)
+_CHILD_WORDS = ("孩子", "宝宝", "儿童", "小孩", "婴儿", "幼儿", "小儿", "儿子", "女儿", "小朋友",
+                "新生儿", "宝贝")
+_PREGNANCY_WORDS = ("孕", "哺乳", "喂奶", "母乳", "月子")
+CHILD_UNDER_MONTHS = 18 * 12     # an age below this (from the age entity, in months) is a child
 
 
 @dataclass
@@ -50,6 +75,13 @@ class MedicationAnswer(Record):
     answer: str | None               # the label fact for the topic, never a quantity
     pharmacist_needed: bool
     reasons: list[str] = field(default_factory=list)   # child, pregnancy, several_drugs, dose, unknown_drug
+
+
+@dataclass
+class QuestionReading(Record):
+    topic: str | None                # one of QUESTION_TOPICS, or None when the words name none
+    for_child: bool
+    pregnant: bool
 
 
 @dataclass
@@ -149,6 +181,21 @@ def medication_answer(*, session: Session, drug: str, topic: str = "indications"
     return MedicationAnswer(facts, topic, answer, bool(reasons), reasons)
 
 
+def read_medication_question(text: str, *, age_months: int | str | None = None) -> QuestionReading:
+    """What a shopper's medication question is about (a label topic, a dose, Rx status) and
+    whether it concerns a child (by its words, or an age under ``CHILD_UNDER_MONTHS``) or a
+    pregnancy or breastfeeding: those go to a pharmacist."""
+    words = _norm(text)
+    topic = next((t for t, keys in _TOPIC_WORDS if any(k in words for k in keys)), None)
+    try:
+        young = age_months is not None and int(float(age_months)) < CHILD_UNDER_MONTHS
+    except (TypeError, ValueError):
+        young = False
+    return QuestionReading(topic=topic,
+                           for_child=young or any(k in words for k in _CHILD_WORDS),
+                           pregnant=any(k in words for k in _PREGNANCY_WORDS))
+
+
 def is_night(session: Session, now: datetime) -> bool:
     minute = local(now).hour * 60 + local(now).minute
     start, end = policy(session, "night_start_minute"), policy(session, "night_end_minute")
@@ -210,6 +257,16 @@ def department_for(session: Session, symptoms: str) -> Department:
     return best
 
 
+def match_department(session: Session, symptoms: str) -> Department | None:
+    """The department whose symptom words (or name: 儿科, 皮肤科...) the text names most, or None
+    when it names none (then it may not describe symptoms at all)."""
+    text = str(symptoms or "")
+    departments = list(session.execute(select(Department).order_by(Department.code)).scalars())
+    scored = [(sum(text.count(k) for k in [*d.keywords, d.name]), d) for d in departments]
+    best = max(scored, key=lambda pair: pair[0], default=(0, None))
+    return best[1] if best[0] else None
+
+
 def book_consultation(*, session: Session, customer_id: int, symptoms: str,
                       department: str | None = None, now: datetime | None = None) -> ConsultationOutcome:
     now = resolve_now(now)
@@ -226,3 +283,28 @@ def book_consultation(*, session: Session, customer_id: int, symptoms: str,
     session.add(row)
     session.flush()
     return ConsultationOutcome(row.id, dept.code, dept.name, scheduled)
+
+
+def book_consultation_once(*, session: Session, customer_id: int, symptoms: str,
+                           department: str | None = None,
+                           now: datetime | None = None) -> ConsultationOutcome:
+    """``book_consultation``, safe to retry: the same request again (same customer, department
+    and symptoms) while its booking is still waiting returns that booking, not a second one."""
+    now = resolve_now(now)
+    customer = get_customer(session, customer_id)
+    text = str(symptoms or "").strip()[:1000]
+    if text:
+        code = department or department_for(session, text).code
+        waiting = session.execute(
+            select(Consultation).where(Consultation.customer_id == customer.id,
+                                       Consultation.department == code,
+                                       Consultation.symptoms == text,
+                                       Consultation.status == "booked")
+            .order_by(Consultation.id).with_for_update()).scalars().all()
+        for row in waiting:
+            if as_utc(row.scheduled_at) >= now:
+                dept = session.get(Department, row.department)
+                return ConsultationOutcome(row.id, row.department, dept.name if dept else row.department,
+                                           row.scheduled_at)
+    return book_consultation(session=session, customer_id=customer.id, symptoms=text,
+                             department=department, now=now)
