@@ -95,7 +95,7 @@ def _payload(intent: str, **entities: Any) -> str:
     return f"/{intent}{json.dumps(entities, ensure_ascii=False)}"
 
 
-def _count(value: Any) -> int | None:
+def whole_number(value: Any) -> int | None:
     try:
         number = float(str(value).strip())
     except (TypeError, ValueError):
@@ -131,8 +131,9 @@ class AftersalesValidation(FormValidationAction, abc.ABC):
         if cls.form:
             _FORMS[cls.form] = cls
 
+    @abc.abstractmethod
     def name(self) -> str:
-        return f"validate_{self.form}"
+        """``validate_<form>`` (abstract here, so rasa-sdk registers only the real forms)."""
 
     # -- what each service decides ------------------------------------------------------------
     @staticmethod
@@ -191,11 +192,12 @@ class AftersalesValidation(FormValidationAction, abc.ABC):
             dispatcher.utter_message(response="utter_not_your_conversation" if who.foreign
                                      or tracker.get_slot(OWNER_SLOT) else "utter_ask_login")
             return [SlotSet(s, None) for s in self.slots] + [SlotSet(REQUESTED_SLOT, None)]
-        events = [SlotSet(s, None) for s in sorted(stale)]
+        events = await super().run(dispatcher, tracker, domain)
+        if not (activating or events):
+            return []                # nothing answered: let the form reject this turn
         if tracker.get_slot(OWNER_SLOT) is None:
-            events.append(SlotSet(OWNER_SLOT, str(who.id)))
-        events += await super().run(dispatcher, tracker, domain)
-        return events
+            events.insert(0, SlotSet(OWNER_SLOT, str(who.id)))
+        return [SlotSet(s, None) for s in sorted(stale)] + events
 
     def _arrange(self, tracker: Tracker, stale: set[str]) -> None:
         """The candidates Rasa appended, in the form's order (the order first, then the item,
@@ -309,7 +311,7 @@ class AftersalesSubmit(LedgerAction, abc.ABC):
 
 # ------------------------------------------------------------------------ asking, with buttons
 
-class _AskAction(LedgerAction, abc.ABC):
+class AskAction(LedgerAction, abc.ABC):
     def form_class(self, tracker: Tracker) -> type[AftersalesValidation] | None:
         return _FORMS.get(tracker.active_loop_name or "")
 
@@ -323,7 +325,7 @@ class _AskAction(LedgerAction, abc.ABC):
         return next((i for i in form.candidates(items) if str(i.item_id) == str(item_id)), None)
 
 
-class ActionAskAftersalesOrder(_AskAction):
+class ActionAskAftersalesOrder(AskAction):
     """Which order: the shopper's recent orders this service applies to, as buttons."""
 
     def name(self) -> str:
@@ -350,7 +352,7 @@ class ActionAskAftersalesOrder(_AskAction):
         return []
 
 
-class ActionAskAftersalesItem(_AskAction):
+class ActionAskAftersalesItem(AskAction):
     """Which item of the order: its items this service applies to, as buttons."""
 
     def name(self) -> str:
@@ -369,7 +371,7 @@ class ActionAskAftersalesItem(_AskAction):
         return []
 
 
-def _number_buttons(units: int, start: int = 1) -> list[dict[str, str]]:
+def number_buttons(units: int, start: int = 1) -> list[dict[str, str]]:
     return [{"title": str(n), "payload": _payload("inform", quantity=str(n))}
             for n in range(start, min(units, NUMBER_BUTTONS) + 1)]
 
@@ -382,6 +384,9 @@ REPAIR_SLOTS = (ORDER_SLOT, ITEM_SLOT, "fault_description")
 class ValidateRepairForm(AftersalesValidation):
     form = "repair_form"
     slots = REPAIR_SLOTS
+
+    def name(self) -> str:
+        return "validate_repair_form"
     ask_order_response = "utter_ask_order_repair"
     no_items_response = "utter_repair_refused_returned_order"
 
@@ -450,6 +455,9 @@ DIAPER_SLOTS = (ORDER_SLOT, ITEM_SLOT, "baby_weight", "unopened_packs")
 class ValidateDiaperExchangeForm(AftersalesValidation):
     form = "diaper_exchange_form"
     slots = DIAPER_SLOTS
+
+    def name(self) -> str:
+        return "validate_diaper_exchange_form"
     ask_order_response = "utter_ask_order_diaper"
     no_items_response = "utter_exchange_refused_not_diapers"
 
@@ -477,7 +485,7 @@ class ValidateDiaperExchangeForm(AftersalesValidation):
             return {ORDER_SLOT: None, ITEM_SLOT: None, **STOP}
         out: dict[str, Any] = {}
         later = tracker.slots_to_validate()          # validated after this, in this same turn
-        packs = _count(tracker.get_slot("unopened_packs"))
+        packs = whole_number(tracker.get_slot("unopened_packs"))
         if "unopened_packs" not in later and packs is not None and packs > item.units:
             out["unopened_packs"] = None
         weight = tracker.get_slot("baby_weight")
@@ -524,7 +532,7 @@ class ValidateDiaperExchangeForm(AftersalesValidation):
 
     def validate_unopened_packs(self, value: Any, dispatcher: CollectingDispatcher,
                                 tracker: Tracker, domain: dict[str, Any]) -> dict[str, Any]:
-        packs = _count(value)
+        packs = whole_number(value)
         if packs is None or packs < 0:
             dispatcher.utter_message(response="utter_unopened_packs_invalid")
             return {"unopened_packs": None}
@@ -536,7 +544,7 @@ class ValidateDiaperExchangeForm(AftersalesValidation):
         return {"unopened_packs": str(packs)}
 
 
-class ActionAskUnopenedPacks(_AskAction):
+class ActionAskUnopenedPacks(AskAction):
     def name(self) -> str:
         return "action_ask_unopened_packs"
 
@@ -545,7 +553,7 @@ class ActionAskUnopenedPacks(_AskAction):
         units = item.units if item else 0
         dispatcher.utter_message(response="utter_ask_unopened_packs",
                                  sku_name=item.sku_name if item else "", units=units,
-                                 buttons=_number_buttons(units))
+                                 buttons=number_buttons(units))
         return []
 
 
@@ -560,7 +568,7 @@ class ActionSubmitDiaperExchange(AftersalesSubmit):
             out = exchange_diapers(session=session, customer_id=customer_id,
                                    order_no=tracker.get_slot(ORDER_SLOT),
                                    item_id=int(tracker.get_slot(ITEM_SLOT)),
-                                   unopened_packs=_count(tracker.get_slot("unopened_packs")),
+                                   unopened_packs=whole_number(tracker.get_slot("unopened_packs")),
                                    weight_kg=tracker.get_slot("baby_weight"))
         args = dict(sku_name=out.sku_name, order_no=out.order_no, ticket_id=out.ticket_id or "",
                     from_size=out.from_size or "", to_size=out.to_size or "",

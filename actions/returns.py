@@ -14,7 +14,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.aftersales import (ITEM_SLOT, ORDER_SLOT, STOP, AftersalesSubmit,
-                                AftersalesValidation, _AskAction, _count, _number_buttons, day)
+                                AftersalesValidation, AskAction, whole_number, number_buttons, day)
 from actions.orders import when
 from bot.ledger.services import request_return
 from bot.money import yuan
@@ -28,6 +28,9 @@ REASONS = ("no_reason", "quality")
 class ValidateReturnForm(AftersalesValidation):
     form = "return_form"
     slots = RETURN_SLOTS
+
+    def name(self) -> str:
+        return "validate_return_form"
     ask_order_response = "utter_ask_order_return"
     no_items_response = "utter_return_refused_nothing_to_return"
 
@@ -47,7 +50,7 @@ class ValidateReturnForm(AftersalesValidation):
         if item.units == 1:
             out["return_quantity"] = "1"
         elif "return_quantity" not in later:
-            quantity = _count(tracker.get_slot("return_quantity"))
+            quantity = whole_number(tracker.get_slot("return_quantity"))
             if quantity is not None and not 1 <= quantity <= item.units:
                 out["return_quantity"] = None
         if item.opened_returnable:
@@ -56,7 +59,7 @@ class ValidateReturnForm(AftersalesValidation):
 
     def validate_return_quantity(self, value: Any, dispatcher: CollectingDispatcher,
                                  tracker: Tracker, domain: dict[str, Any]) -> dict[str, Any]:
-        quantity = _count(value)
+        quantity = whole_number(value)
         item = self.item_of(tracker)
         if quantity is None or quantity < 1 or (item is not None and quantity > item.units):
             dispatcher.utter_message(response="utter_return_quantity_invalid",
@@ -74,7 +77,7 @@ class ValidateReturnForm(AftersalesValidation):
         return {"item_opened": value if isinstance(value, bool) else None}
 
 
-class ActionAskReturnQuantity(_AskAction):
+class ActionAskReturnQuantity(AskAction):
     def name(self) -> str:
         return "action_ask_return_quantity"
 
@@ -83,7 +86,7 @@ class ActionAskReturnQuantity(_AskAction):
         units = item.units if item else 0
         dispatcher.utter_message(response="utter_ask_return_quantity",
                                  sku_name=item.sku_name if item else "", units=units,
-                                 buttons=_number_buttons(units))
+                                 buttons=number_buttons(units))
         return []
 
 
@@ -97,7 +100,7 @@ class ActionSubmitReturn(AftersalesSubmit):
 
     def serve(self, dispatcher, tracker, domain, customer_id) -> list[dict[str, Any]]:
         order_no, item_id = tracker.get_slot(ORDER_SLOT), int(tracker.get_slot(ITEM_SLOT))
-        quantity = _count(tracker.get_slot("return_quantity"))
+        quantity = whole_number(tracker.get_slot("return_quantity"))
         with self.sessions().begin() as session:
             out = request_return(session=session, customer_id=customer_id, order_no=order_no,
                                  item_id=item_id, quantity=quantity,

@@ -129,6 +129,12 @@ def test_not_signed_in_and_nothing_answered_lets_the_form_reject_the_turn(ledger
     assert (events, messages) == ([], [])
 
 
+def test_signed_in_and_nothing_answered_lets_the_form_reject_the_turn(ledger_env, domain):
+    events, messages = validate(ValidateReturnForm(), domain, customer=1001, intent="faq",
+                                requested=ORDER)
+    assert (events, messages) == ([], [])
+
+
 def test_another_customers_conversation_cannot_use_the_form(ledger_env, domain):
     events, messages = validate(ValidateReturnForm(), domain, customer=1002, owner=1001,
                                 candidates={ORDER: SHOES_1001}, requested=ORDER)
@@ -225,6 +231,8 @@ def test_values_left_by_an_unfinished_form_are_dropped_when_a_form_starts(ledger
                                 stale={ORDER: LAPTOP_1001, ITEM: "1", "return_reason": "quality"})
     assert messages == []
     assert events == [SlotSet(ITEM, None), SlotSet(ORDER, None), SlotSet("return_reason", None)]
+    assert validate(ValidateReturnForm(), domain, customer=1001, intent="return_request",
+                    activating=True)[0] == [SlotSet("conversation_owner", "1001")]
 
 
 def test_an_order_named_when_asking_for_the_return_is_taken(ledger_env, domain):
