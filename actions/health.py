@@ -159,11 +159,15 @@ class ValidateMedicationForm(_HealthForm):
             events.append(SlotSet("med_pregnant", True))
         named = _entities(tracker, "drug")
         earlier = _before_this_turn(tracker, "med_drug")
-        main = earlier if earlier and not self.requested(tracker, "med_drug") else (named[-1] if named else None)
+        if earlier and not self.requested(tracker, "med_drug"):
+            main = earlier                  # asked about one drug, now another is named too
+        else:
+            main = named[-1] if named else None
         others = [d for d in named if d != main]
         if others:
+            known = tracker.get_slot("med_other_drugs") or []
             events += [SlotSet("med_drug", main),
-                       SlotSet("med_other_drugs", list(dict.fromkeys([*(tracker.get_slot("med_other_drugs") or []), *others])))]
+                       SlotSet("med_other_drugs", list(dict.fromkeys([*known, *others])))]
         for event in events:
             tracker.slots[event["name"]] = event["value"]
         return events
