@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActionExecutionRejected, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
@@ -81,7 +81,17 @@ class FormValidation(FormValidationAction, abc.ABC):
         if self._starting(tracker):
             stale = self._forget_stale(tracker)
             events += [SlotSet(slot, None) for slot in stale]
+        self._drop_empty_candidates(tracker)
         return events + await super().run(dispatcher, tracker, domain)
+
+    @staticmethod
+    def _drop_empty_candidates(tracker: Tracker) -> None:
+        """A candidate without a value is no answer (Rasa also offers the slots an action of the
+        same turn reset, e.g. the quote before the booking form starts): nothing to validate."""
+        events = tracker.events
+        action = max((i for i, e in enumerate(events) if e.get("event") == "action"), default=-1)
+        tracker.events[:] = events[:action + 1] + [
+            e for e in events[action + 1:] if not (e.get("event") == "slot" and e.get("value") is None)]
 
     def _starting(self, tracker: Tracker) -> bool:
         """The form was activated by the latest user message (an ``active_loop`` event for it
@@ -263,6 +273,11 @@ class ValidateTradeInForm(FormValidation):
     def name(self) -> str:
         return "validate_tradein_form"
 
+    async def run(self, dispatcher, tracker, domain) -> list[dict[str, Any]]:
+        if self._starting(tracker) and LedgerAction.identify(tracker).id is None:
+            dispatcher.utter_message(response="utter_tradein_sign_in_first")   # said once, up front
+        return await super().run(dispatcher, tracker, domain)
+
     def _known(self, tracker: Tracker, value: Any) -> tuple[list[str], int]:
         """Known trade-in models the latest message names (entities first, then the text), and
         how many old devices one trade-in may hold."""
@@ -382,6 +397,20 @@ class ValidateTradeInBookingForm(FormValidation):
 
     def name(self) -> str:
         return "validate_tradein_booking_form"
+
+    #: intents a pickup answer may be read as ("明天下午"); without a readable time they are a
+    #: question for their own rule, so the form gives the turn away
+    QUESTIONS = ("delivery_time",)
+
+    async def run(self, dispatcher, tracker, domain) -> list[dict[str, Any]]:
+        requested = tracker.get_slot("requested_slot")
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        answered = tracker.slots_to_validate().get(requested) is not None   # not on a resume
+        if intent in self.QUESTIONS and answered and requested in self.owned_slots and parse_pickup(
+                (tracker.latest_message or {}).get("text"),
+                next(tracker.get_latest_entity_values("pickup_time"), None), now=clock.now()) is None:
+            return [SlotSet(requested, None), ActionExecutionRejected(self.form_name())]
+        return await super().run(dispatcher, tracker, domain)
 
     async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> list[str]:
         if not tracker.get_slot("tradein_quote_id"):

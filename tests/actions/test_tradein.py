@@ -337,3 +337,38 @@ def test_someone_elses_quote_cannot_be_booked(ledger_env):
              "tradein_pickup": "2026-06-19T15:00:00+08:00"}
     events, names, _ = run(ActionTradeInBook(), make_tracker("", "inform", customer=1001, slots=slots))
     assert names == ["utter_unknown_order"]
+
+
+def test_starting_without_signing_in_says_the_quote_needs_it_once(ledger_env):
+    tracker = form_tracker("tradein_form", {}, starting=True, intent="trade_in", text="以旧换新")
+    events, names, _ = run(ValidateTradeInForm(), tracker)
+    assert (events, names) == ([], ["utter_tradein_sign_in_first"])
+    tracker = form_tracker("tradein_form", {}, starting=True, intent="trade_in", text="以旧换新",
+                           customer=1004)
+    events, names, _ = run(ValidateTradeInForm(), tracker)
+    assert (events, names) == ([SlotSet("conversation_owner", "1004")], [])
+
+
+def test_a_delivery_question_at_the_pickup_is_handed_back_unless_it_names_a_time(ledger_env):
+    slots = {**quoted(), "tradein_book": "yes"}
+    events, names, _ = run(ValidateTradeInBookingForm(), booking(
+        {"tradein_pickup": "我的快递什么时候到"}, slots, "tradein_pickup", text="我的快递什么时候到",
+        intent="delivery_time", customer=1004))
+    assert names == []
+    assert events == [SlotSet("tradein_pickup", None),
+                      {"event": "action_execution_rejected", "name": "tradein_booking_form",
+                       "policy": None, "confidence": None, "timestamp": None}]
+    events, names, _ = run(ValidateTradeInBookingForm(), booking(
+        {"tradein_pickup": "明天下午"}, slots, "tradein_pickup", text="明天下午",
+        intent="delivery_time", customer=1004))
+    assert (events, names) == ([SlotSet("tradein_pickup", "2026-06-19T15:00:00+08:00")], [])
+
+
+def test_after_the_delivery_question_is_answered_the_booking_form_asks_again(ledger_env):
+    slots = {**quoted(), "tradein_book": "yes", "tradein_pickup": None}
+    tracker = booking({}, slots, "tradein_pickup", text="我的快递什么时候到", intent="delivery_time",
+                      customer=1004)
+    tracker.events.append({"event": "action", "name": "action_delivery_time"})
+    tracker.events.append({"event": "action", "name": "tradein_booking_form"})
+    events, names, _ = run(ValidateTradeInBookingForm(), tracker)
+    assert (events, names) == ([], [])
