@@ -173,3 +173,29 @@ def test_invoices_appear_among_the_customers_tickets(ledger):
         (ticket,) = customer_view(session=s, customer_id=c.id, now=NOW)["tickets"]
         assert (ticket["kind"], ticket["status"], ticket["order_no"], ticket["detail"]["title"]) == \
             ("invoice", "issued", o.order_no, "张伟")
+
+
+@pytest.mark.parametrize("same_key", [True, False], ids=["retries", "different_titles"])
+def test_concurrent_requests_leave_one_live_invoice(ledger, same_key):
+    from tests.ledger.test_concurrency import race
+    with ledger.Session.begin() as s:
+        c = f.customer(s)
+        o = f.order(s, c, ["L-MB14"], paid_days_ago=3)
+
+    def request(i):
+        with ledger.Session.begin() as s:
+            out = sv.request_invoice(session=s, customer_id=c.id, order_no=o.order_no, now=NOW,
+                                     title_type="personal", title="张伟" if same_key else f"张伟{i}",
+                                     email=MAIL, request_key="k" if same_key else f"k{i}")
+            return out.status
+
+    results, errors = race(8, request)
+    assert errors == [None] * 8
+    with ledger.Session() as s:
+        live = [t for t in invoices(s) if t.status == "issued"]
+        assert len(live) == 1
+        if same_key:
+            assert len(invoices(s)) == 1 and set(results) == {"issued"}
+        else:
+            assert sorted(results) == ["issued"] + ["reissued"] * 7
+            assert len(invoices(s)) == 8
