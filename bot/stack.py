@@ -37,7 +37,8 @@ class Stack:
         self.env = {**os.environ, **(env or {}), "BOT_PORT": str(self.bot_port),
                     "ACTIONS_PORT": str(self.actions_port), "DESK_PORT": str(self.desk_port),
                     "RASA_TELEMETRY_ENABLED": "false",
-                    "BOT_VAR_DIR": str(Path(os.environ.get("BOT_VAR_DIR", PROJECT_ROOT / "var"))),
+                    "BOT_VAR_DIR": str(Path((env or {}).get("BOT_VAR_DIR")
+                                            or os.environ.get("BOT_VAR_DIR", PROJECT_ROOT / "var"))),
                     # rasa-sdk binds 0.0.0.0 unless told otherwise
                     "SANIC_HOST": "127.0.0.1"}
         self.env.setdefault("PYTHONUNBUFFERED", "1")
@@ -74,8 +75,8 @@ class Stack:
         text = (PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8")
         rendered = re.sub(r"\$\{(\w+)\}", lambda m: self.env.get(m.group(1), m.group(0)), text)
         config = yaml.safe_load(rendered)
-        url = make_url(get_settings().tracker_url if "TRACKER_URL" not in self.env
-                       else self.env["TRACKER_URL"])
+        url = make_url(self.env.get("TRACKER_URL")
+                       or f"sqlite:///{Path(self.env['BOT_VAR_DIR']) / 'tracker.db'}")
         store = {"type": "SQL", "dialect": url.drivername.split("+")[0], "db": url.database}
         for key, value in (("url", url.host), ("port", url.port), ("username", url.username),
                            ("password", url.password)):

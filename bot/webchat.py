@@ -179,7 +179,9 @@ class WebChatInput(InputChannel):
                 text = ""
             if not isinstance(text, str):
                 return _bad("`message` must be a string")
-            metadata = payload.get("metadata") or {}
+            metadata = payload.get("metadata")
+            if metadata is None:
+                metadata = {}
             if not isinstance(metadata, dict):
                 return _bad("`metadata` must be a JSON object")
             collector = CollectingOutputChannel()

@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -39,7 +40,7 @@ from aiohttp import web
 
 from bot.desk.auth import COOKIE, SESSION_TTL_SECONDS, InvalidSession, issue_agent_token, \
     verify_agent_token
-from bot.desk.rasa import RasaClient, RasaUnavailable, agent_message, notice
+from bot.desk.rasa import RasaClient, RasaUnavailable, agent_message, notice, session_start
 from bot.desk.texts import response_text
 from bot.desk.transcript import conversation_facts, desk_transcript
 
@@ -256,7 +257,8 @@ class Desk:
         try:
             tracker = await request.app[RASA].tracker(record["conversation_id"])
             conversation = conversation_facts(tracker)
-            transcript = desk_transcript(tracker.get("events") or [])
+            transcript = desk_transcript(tracker.get("events") or []) \
+                if conversation["exists"] else []
         except RasaUnavailable as exc:
             tracker, transcript = None, []
             conversation = {**conversation_facts(None), "error": str(exc)}
@@ -293,10 +295,14 @@ class Desk:
         conversation_id = await self.ledger(take)
         rasa: RasaClient = request.app[RASA]
         try:
-            script = await self._script(rasa, conversation_id)
-            text = response_text("utter_agent_joined", script=script, agent=agent["name"])
-            await rasa.append(conversation_id, [
-                {"event": "pause"},
+            facts = conversation_facts(await rasa.tracker(conversation_id))
+            text = response_text("utter_agent_joined", script=facts["script"], agent=agent["name"])
+            # a conversation Rasa has not seen yet starts its first session here, explicitly:
+            # otherwise Rasa starts it after stamping these events, and its store, which reads
+            # a tracker from the latest session start on, would drop the pause
+            start = [] if facts["exists"] else session_start()
+            await rasa.append(conversation_id, start + [
+                {"event": "pause", "timestamp": time.time()},
                 notice(text, kind="agent_joined", agent_name=agent["name"], ticket_id=ticket_id)])
         except Exception:
             def release(session):
@@ -348,7 +354,7 @@ class Desk:
         text = response_text("utter_agent_left", script=script, agent=agent["name"])
         await rasa.append(conversation_id, [
             notice(text, kind="agent_left", agent_name=agent["name"], ticket_id=ticket_id),
-            {"event": "resume"}])
+            {"event": "resume", "timestamp": time.time()}])
 
         def close(session):
             from bot.ledger.services import resolve_ticket

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import aiohttp
 
-__all__ = ["RasaClient", "RasaUnavailable", "agent_message", "notice"]
+__all__ = ["RasaClient", "RasaUnavailable", "agent_message", "notice", "session_start"]
 
 
 class RasaUnavailable(Exception):
@@ -28,6 +28,16 @@ def notice(text: str, *, kind: str, agent_name: str, ticket_id: int) -> dict[str
     """A ``bot`` event for an agent joining (``agent_joined``) or leaving (``agent_left``)."""
     return {"event": "bot", "text": text, "timestamp": time.time(), "data": {},
             "metadata": {"kind": kind, "agent_name": agent_name, "ticket_id": ticket_id}}
+
+
+def session_start() -> list[dict[str, Any]]:
+    """The events that open a conversation's first session (what ``action_session_start`` logs).
+    Appended first, they stop Rasa from starting the session itself after the events that follow
+    were stamped (Rasa checks for exactly this opening)."""
+    now = time.time()
+    return [{"event": "action", "name": "action_session_start", "timestamp": now},
+            {"event": "session_started", "timestamp": now},
+            {"event": "action", "name": "action_listen", "timestamp": now}]
 
 
 class RasaClient:

@@ -91,6 +91,13 @@ def desk_transcript(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def _opening(event: dict[str, Any]) -> bool:
+    """Part of what a session start logs (and nothing a person said or did)."""
+    kind = event.get("event")
+    return kind in ("session_started", "slot") or (
+        kind == "action" and event.get("name") in ("action_session_start", "action_listen"))
+
+
 def conversation_facts(tracker: dict[str, Any] | None) -> dict[str, Any]:
     """What the desk needs to know about the conversation beside its messages."""
     events = list((tracker or {}).get("events") or [])
@@ -100,7 +107,8 @@ def conversation_facts(tracker: dict[str, Any] | None) -> dict[str, Any]:
                         and e.get("name") in HANDOFF_ACTIONS), default=-1)
     slots = (tracker or {}).get("slots") or {}
     return {
-        "exists": bool(events),
+        # Rasa's tracker API shows an unknown conversation as a fresh, unsaved session start
+        "exists": any(not _opening(e) for e in events),
         "paused": bool((tracker or {}).get("paused")),
         "channel": (tracker or {}).get("latest_input_channel"),
         "owner": slots.get("conversation_owner"),

@@ -52,12 +52,12 @@
   function time(iso) {
     if (!iso) return "";
     var d = new Date(iso);
-    return isNaN(d) ? iso : d.toLocaleString("zh-CN", { hour12: false, month: "2-digit", day: "2-digit",
+    return isNaN(d) ? iso : d.toLocaleString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai", month: "2-digit", day: "2-digit",
                                                        hour: "2-digit", minute: "2-digit" });
   }
   function clock(ts) {
     if (!ts) return "";
-    return new Date(ts * 1000).toLocaleTimeString("zh-CN", { hour12: false });
+    return new Date(ts * 1000).toLocaleTimeString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" });
   }
   function topic(t) { return TOPICS[t] || t; }
 
