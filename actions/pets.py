@@ -29,6 +29,8 @@ PLAUSIBLE = {"cat": {"age": (1, 300), "weight": (Decimal("0.1"), Decimal("15"))}
              "dog": {"age": (1, 300), "weight": (Decimal("0.3"), Decimal("90"))}}
 # words that say "nothing special" when no health need was recognised
 NO_NEED_WORDS = ("没有", "没啥", "没什么", "都没", "健康", "正常", "不用", "无特殊", "挺好")
+# words that say the weight is not known
+UNKNOWN_WEIGHT_WORDS = ("不知道", "不清楚", "没称", "不确定", "说不准")
 
 
 def _number(value: Any) -> Decimal | None:
@@ -69,9 +71,9 @@ class ValidatePetFoodForm(FormValidation):
         return {"pet_age": str(int(months))}
 
     def validate_pet_weight(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        if value == UNKNOWN_WEIGHT:
-            return {"pet_weight": UNKNOWN_WEIGHT}
         kg = _number(self._latest(tracker, "weight"))
+        if kg is None and (value == UNKNOWN_WEIGHT or any(w in str(value) for w in UNKNOWN_WEIGHT_WORDS)):
+            return {"pet_weight": UNKNOWN_WEIGHT}
         if kg is None:
             dispatcher.utter_message(response="utter_pet_weight_unclear")
             return {"pet_weight": None}

@@ -51,7 +51,8 @@ def test_a_strangers_order_is_answered_exactly_like_an_unknown_one(ledger_env):
 
 
 def test_no_order_look_up_without_a_verified_customer(ledger_env):
-    events, names, _ = run(ValidateInvoiceForm(), order(ORDER, customer=None, slots={"conversation_owner": None}))
+    events, names, _ = run(ValidateInvoiceForm(), order(ORDER, customer=None,
+                                                        slots={"conversation_owner": None}))
     assert (events, names) == ([SlotSet("invoice_order", None)], ["utter_ask_login"])
     events, names, _ = run(ValidateInvoiceForm(), order(ORDER, customer=1004))
     assert (events, names) == ([SlotSet("invoice_order", None)], ["utter_not_your_conversation"])
