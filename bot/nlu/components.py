@@ -1,12 +1,14 @@
 """Custom Rasa 3.6 graph components (registered with the default recipe).
 
 Pipeline order (config.yml): ChineseNormaliser -> LedgerJiebaTokenizer -> featurisers -> DIET
--> LedgerEntityExtractor -> ResponseSelector -> FallbackClassifier -> SafetyDetector.
+-> LinearIntentEnsemble -> LedgerEntityExtractor -> AnswerDetector -> ResponseSelector
+-> FallbackClassifier -> SafetyDetector.
 """
 from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +19,15 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.selectors.response_selector import ResponseSelector
 from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
 from rasa.nlu.tokenizers.tokenizer import Token
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.text import MAX_NLU_CHARS, normalise
 
-__all__ = ["ChineseNormaliser", "LedgerJiebaTokenizer", "LedgerEntityExtractor",
-           "FaqResponseSelector", "SafetyDetector"]
+__all__ = ["ChineseNormaliser", "LedgerJiebaTokenizer", "LinearIntentEnsemble",
+           "LedgerEntityExtractor", "AnswerDetector", "FaqResponseSelector", "SafetyDetector"]
 
 log = logging.getLogger(__name__)
 
@@ -111,119 +114,202 @@ def _ledger_terms():
         return build_lexicon(session)
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
-class LedgerEntityExtractor(GraphComponent):
-    """Entities from a spaCy pipeline (blank ``zh``, jieba segmenter) whose entity ruler is built
-    from the ledger at training time and stored in the model, plus pattern entities (order
-    numbers, money, weights, ages, diaper sizes, dates, quantities). Values are normalised."""
+class LinearModel:
+    """TF-IDF character 1..n-grams of the text plus TF-IDF jieba words, into a linear SVM.
 
-    NAME = "ledger_entities"
+    Fitted with scikit-learn; scoring is a few dictionary lookups and one small matrix product
+    in numpy (scikit-learn's transform costs over a millisecond per single message). The model
+    keeps only vocabularies, idf weights and the SVM's coefficients."""
+
+    def __init__(self, classes, char_vocab, word_vocab, coef, intercept, max_n):
+        self.classes = list(classes)
+        self.char_vocab = char_vocab      # n-gram -> (column, idf)
+        self.word_vocab = word_vocab      # word -> (column, idf)
+        self.coef = coef                  # (classes, columns) float32
+        self.intercept = intercept
+        self.max_n = max_n
+
+    @staticmethod
+    def char_ngrams(text: str, max_n: int) -> list[str]:
+        text = " ".join(text.lower().split())
+        return [text[i:i + n] for n in range(1, max_n + 1) for i in range(len(text) - n + 1)]
+
+    @staticmethod
+    def words(tokens: list[str]) -> list[str]:
+        return [w.lower() for w in tokens if w and not w.isspace()]
 
     @classmethod
-    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        from bot.nlu.lexicon import lexicon_fingerprint
-        try:
-            return lexicon_fingerprint(_ledger_terms())
-        except Exception as exc:  # noqa: BLE001 - no ledger yet: training will say so clearly
-            log.warning("could not read the ledger for the entity lexicon: %s", exc)
-            return None
+    def fit(cls, texts: list[str], tokens: list[list[str]], labels: list[str], *, C: float,
+            max_n: int) -> "LinearModel":
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.svm import LinearSVC
+        from scipy.sparse import hstack
+        chars = TfidfVectorizer(analyzer=lambda t: cls.char_ngrams(t, max_n), sublinear_tf=True)
+        words = TfidfVectorizer(analyzer=cls.words, sublinear_tf=True)
+        x = hstack([chars.fit_transform(texts), words.fit_transform(tokens)]).tocsr()
+        svm = LinearSVC(C=C, random_state=618).fit(x, labels)
+        offset = len(chars.vocabulary_)
+        char_vocab = {g: (i, float(chars.idf_[i])) for g, i in chars.vocabulary_.items()}
+        word_vocab = {w: (offset + i, float(words.idf_[i])) for w, i in words.vocabulary_.items()}
+        import numpy as np
+        return cls(svm.classes_, char_vocab, word_vocab, svm.coef_.astype(np.float32),
+                   svm.intercept_.astype(np.float32), max_n)
 
-    def __init__(self, config, model_storage: ModelStorage, resource: Resource, nlp=None):
-        self._config = config
+    @staticmethod
+    def _block(grams: list[str], vocab: dict) -> tuple[list[int], list[float]]:
+        import math
+        counts: dict[str, int] = {}
+        for g in grams:
+            if g in vocab:
+                counts[g] = counts.get(g, 0) + 1
+        cols, vals = [], []
+        for g, c in counts.items():
+            col, idf = vocab[g]
+            cols.append(col)
+            vals.append((1.0 + math.log(c)) * idf)
+        norm = math.sqrt(sum(v * v for v in vals)) or 1.0
+        return cols, [v / norm for v in vals]
+
+    def margins(self, text: str, tokens: list[str]):
+        import numpy as np
+        c1, v1 = self._block(self.char_ngrams(text, self.max_n), self.char_vocab)
+        c2, v2 = self._block(self.words(tokens), self.word_vocab)
+        cols = c1 + c2
+        if not cols:
+            return self.intercept.copy()
+        return self.coef[:, cols] @ np.asarray(v1 + v2, dtype=np.float32) + self.intercept
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class LinearIntentEnsemble(GraphComponent):
+    """A linear SVM over TF-IDF character 1-3-grams and jieba words, blended with DIET's ranking.
+
+    On short Chinese messages a sparse linear model generalises as well as DIET from the same
+    data, and its mistakes are different ones: the blend (``weight`` of the SVM's softmaxed
+    margins at ``temperature``) beats either alone. It trains in seconds and adds a fraction of
+    a millisecond per message. Runs right after DIET, so the fallback, the FAQ selector and the
+    safety detector see the blended intent."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"C": 1.0, "temperature": 0.15, "weight": 0.7, "max_char_ngram": 3,
+                "ranking_length": 10}
+
+    def __init__(self, config, model_storage: ModelStorage, resource: Resource, model=None):
+        self._config = {**self.get_default_config(), **config}
         self._storage = model_storage
         self._resource = resource
-        self._nlp = nlp
-        self._fallback = None
+        self._model: LinearModel | None = model
 
     @classmethod
-    def create(cls, config, model_storage, resource, execution_context) -> "LedgerEntityExtractor":
+    def create(cls, config, model_storage, resource, execution_context) -> "LinearIntentEnsemble":
         return cls(config, model_storage, resource)
 
     @staticmethod
-    def _blank():
-        import spacy
-        return spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+    def _tokens(message: Message) -> list[str]:
+        return [t.text for t in message.get(TOKENS_NAMES[TEXT]) or []]
 
     def train(self, training_data: TrainingData) -> Resource:
-        import jieba
-        terms = _ledger_terms()
-        if not terms:
-            raise RuntimeError("the ledger holds no catalogue: run `bot ledger seed` before training")
-        for term in terms:
-            if " " not in term.text:
-                jieba.add_word(term.text, 20000)
-        nlp = self._blank()
-        ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER",
-                                                     "overwrite_ents": True})
-        ruler.add_patterns([{"label": t.label, "pattern": t.text, "id": t.value} for t in terms])
+        import pickle
+        examples = [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
+        labels = [m.get(INTENT) for m in examples]
+        if len(set(labels)) < 2:
+            return self._resource
+        self._model = LinearModel.fit([m.get(TEXT) for m in examples],
+                                      [self._tokens(m) for m in examples], labels,
+                                      C=float(self._config["C"]),
+                                      max_n=int(self._config["max_char_ngram"]))
         with self._storage.write_to(self._resource) as directory:
-            nlp.to_disk(Path(directory) / "spacy")
-        self._nlp = nlp
+            (Path(directory) / "linear.pkl").write_bytes(pickle.dumps(self._model))
         return self._resource
 
     @classmethod
-    def load(cls, config, model_storage, resource, execution_context, **kwargs) -> "LedgerEntityExtractor":
-        import jieba
-        import spacy
+    def load(cls, config, model_storage, resource, execution_context, **kwargs) -> "LinearIntentEnsemble":
+        import pickle
         try:
             with model_storage.read_from(resource) as directory:
-                nlp = spacy.load(Path(directory) / "spacy")
-        except ValueError:
-            return cls(config, model_storage, resource)
-        for pattern in nlp.get_pipe("entity_ruler").patterns:
-            if " " not in pattern["pattern"]:
-                jieba.add_word(pattern["pattern"], 20000)
-        return cls(config, model_storage, resource, nlp)
+                model = pickle.loads((Path(directory) / "linear.pkl").read_bytes())
+        except (ValueError, FileNotFoundError):
+            model = None
+        return cls(config, model_storage, resource, model)
 
-    def _lexicon_regex(self):
-        """Catches lexicon words that jieba split differently in context (longest first)."""
-        if self._fallback is None:
-            import re
-            patterns = self._nlp.get_pipe("entity_ruler").patterns
-            by_text = {p["pattern"].lower(): (p["label"], p["id"]) for p in patterns}
-            words = sorted(by_text, key=len, reverse=True)
-            rx = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE) if words else None
-            self._fallback = (rx, by_text)
-        return self._fallback
-
-    def extract(self, text: str) -> list[dict[str, Any]]:
-        from bot.nlu.patterns import find_pattern_entities
-        found: list[dict[str, Any]] = []
-
-        def free(start, end):
-            return not any(start < e["end"] and e["start"] < end for e in found)
-
-        def add(entity, start, end, value):
-            if free(start, end):
-                found.append({"entity": entity, "start": start, "end": end, "value": value,
-                              "confidence_entity": 1.0, "extractor": self.__class__.__name__})
-
-        for p in find_pattern_entities(text):
-            add(p.entity, p.start, p.end, p.value)
-        if self._nlp is not None:
-            for ent in self._nlp(text).ents:
-                add(ent.label_, ent.start_char, ent.end_char, ent.ent_id_ or ent.text)
-            rx, by_text = self._lexicon_regex()
-            if rx is not None:
-                for m in rx.finditer(text):
-                    label, value = by_text[m.group(0).lower()]
-                    add(label, m.start(), m.end(), value)
-        return sorted(found, key=lambda e: e["start"])
+    def blend(self, text: str, tokens: list[str], diet_ranking: list[dict]) -> list[dict]:
+        import numpy as np
+        margins = self._model.margins(text, tokens)
+        z = np.exp((margins - margins.max()) / float(self._config["temperature"]))
+        linear = z / z.sum()
+        w = float(self._config["weight"])
+        diet = {r["name"]: r["confidence"] for r in diet_ranking}
+        blended = {name: w * float(p) + (1 - w) * diet.get(name, 0.0)
+                   for name, p in zip(self._model.classes, linear)}
+        return sorted(({"name": k, "confidence": v} for k, v in blended.items()),
+                      key=lambda r: -r["confidence"])[: int(self._config["ranking_length"])]
 
     def process(self, messages: list[Message]) -> list[Message]:
+        if self._model is None:
+            return messages
         for message in messages:
             text = message.get(TEXT)
-            if not isinstance(text, str) or not text:
+            if not isinstance(text, str) or not text.strip():
                 continue
-            mine = self.extract(text)
-            others = [e for e in message.get(ENTITIES, []) or []
-                      if not any(e["start"] < m["end"] and m["start"] < e["end"] for m in mine)]
-            message.set(ENTITIES, sorted(others + mine, key=lambda e: e["start"]),
-                        add_to_output=True)
+            ranking = self.blend(text, self._tokens(message), message.get(INTENT_RANKING_KEY) or [])
+            message.set(INTENT, dict(ranking[0]), add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
+
+
+# What may surround the entities of a bare answer: punctuation, and a few leading or trailing
+# filler words (是, 就是, 应该是, 我家的, 养的, 单号是 ... 的/了/吧/啊). A question (吗) is not an answer.
+_ANSWER_FILLER = re.compile(
+    r"[\s,，.。!！~、…:：;；\-—]+"
+    r"|^(?:就是|应该是|大概是|可能是|是|就|我的|我家的?|我们家的?|家里的?|养的|养了|一只|一条|有个|这个|那个|"
+    r"要|买的|订单号?是?|单号是?|在|住在|嗯|哦|额)"
+    r"|(?:的|了|吧|呢|啊|哦|呀|哈|那边|这边|附近)$")
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class AnswerDetector(GraphComponent):
+    """A message that is nothing but entities (an order number, a district, a weight, a drug or
+    product name, a size...) with at most some filler words is an answer to the assistant's
+    question: ``inform``, whatever the classifiers guessed from a two-word text."""
+
+    def __init__(self, config):
+        self._config = config
+
+    @classmethod
+    def create(cls, config, model_storage, resource, execution_context) -> "AnswerDetector":
+        return cls(config)
+
+    @staticmethod
+    def is_bare_answer(text: str, entities: list[dict[str, Any]]) -> bool:
+        if not entities or not text:
+            return False
+        chars = list(text)
+        for e in entities:
+            start, end = e.get("start"), e.get("end")
+            if start is None or end is None:
+                continue
+            for i in range(max(start, 0), min(end, len(chars))):
+                chars[i] = " "
+        rest, previous = "".join(chars), None
+        while rest != previous:
+            previous, rest = rest, _ANSWER_FILLER.sub("", rest.strip())
+        return rest == ""
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            intent = (message.get(INTENT) or {}).get("name")
+            if intent == "inform" or not self.is_bare_answer(message.get(TEXT) or "",
+                                                             message.get(ENTITIES) or []):
+                continue
+            ranking = [{"name": "inform", "confidence": 1.0}] + [
+                r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get("name") != "inform"]
+            message.set(INTENT, {"name": "inform", "confidence": 1.0}, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        return messages
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
