@@ -111,13 +111,15 @@ def assess_return(session: Session, item: OrderItem, *, quantity: int | None = N
 
 
 def _existing(session: Session, ret: Return) -> ReturnOutcome:
-    refund = session.execute(select(Refund).where(Refund.return_id == ret.id)).scalar_one()
+    # a return whose refund came to 0.00 (earlier claims covered the price) has no refund row
+    refund = session.execute(select(Refund).where(Refund.return_id == ret.id)).scalar_one_or_none()
     item = ret.order_item
     return ReturnOutcome(order_no=item.order.order_no, item_id=item.id, sku_name=item.product.name,
                          eligible=True, status="already_requested", reason=None,
                          quantity=ret.quantity, refund_fen=ret.refund_fen,
-                         refund_kind=refund.kind, refund_status=refund.status,
-                         refund_expected_by=refund.expected_by, return_id=ret.id)
+                         refund_kind=refund.kind if refund else None,
+                         refund_status=refund.status if refund else None,
+                         refund_expected_by=refund.expected_by if refund else None, return_id=ret.id)
 
 
 def request_return(*, session: Session, customer_id: int, order_no: str, item_id: int | None = None,
