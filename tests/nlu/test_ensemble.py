@@ -1,0 +1,61 @@
+"""The linear half of the intent ensemble and the bare-answer rule, without training DIET."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot.nlu.components import AnswerDetector, LinearModel
+
+TRAIN = [("我的快递到哪了", ["我的", "快递", "到", "哪", "了"], "order_status"),
+         ("物流怎么不动了", ["物流", "怎么", "不动", "了"], "order_status"),
+         ("包裹还没到", ["包裹", "还", "没到"], "order_status"),
+         ("降价了能退差价吗", ["降价", "了", "能", "退差价", "吗"], "price_guarantee"),
+         ("申请价保", ["申请", "价保"], "price_guarantee"),
+         ("买贵了 价保一下", ["买", "贵", "了", "价保", "一下"], "price_guarantee"),
+         ("谢谢", ["谢谢"], "thank"), ("多谢啦", ["多谢", "啦"], "thank")]
+
+
+@pytest.fixture(scope="module")
+def model() -> LinearModel:
+    texts, tokens, labels = zip(*TRAIN)
+    return LinearModel.fit(list(texts), list(tokens), list(labels), C=1.0, max_n=3)
+
+
+def test_scoring_matches_scikit_learn(model):
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.svm import LinearSVC
+    texts, tokens, labels = zip(*TRAIN)
+    chars = TfidfVectorizer(analyzer=lambda t: LinearModel.char_ngrams(t, 3), sublinear_tf=True)
+    words = TfidfVectorizer(analyzer=LinearModel.words, sublinear_tf=True)
+    x = hstack([chars.fit_transform(texts), words.fit_transform(tokens)]).tocsr()
+    svm = LinearSVC(C=1.0, random_state=618).fit(x, labels)
+    probe = ("快递到哪了 价保", ["快递", "到", "哪", "了", "价保"])
+    xp = hstack([chars.transform([probe[0]]), words.transform([probe[1]])]).tocsr()
+    assert np.allclose(svm.decision_function(xp)[0], model.margins(*probe), atol=1e-4)
+
+
+def test_it_classifies_and_survives_unknown_text(model):
+    assert model.classes[int(np.argmax(model.margins("快递到哪了", ["快递", "到", "哪", "了"])))] == "order_status"
+    assert model.classes[int(np.argmax(model.margins("价保", ["价保"])))] == "price_guarantee"
+    assert model.margins("😀😀", ["😀😀"]).shape == (len(model.classes),)
+
+
+def _ents(text, *spans):
+    return [{"start": text.index(s), "end": text.index(s) + len(s), "entity": "x", "value": s}
+            for s in spans]
+
+
+@pytest.mark.parametrize("text,spans", [
+    ("389771735911", ["389771735911"]), ("应该是389771735911吧", ["389771735911"]),
+    ("朝阳区", ["朝阳区"]), ("我家的泰迪", ["泰迪"]), ("14斤 L码", ["14斤", "L码"]),
+    ("美林。", ["美林"])])
+def test_bare_answers(text, spans):
+    assert AnswerDetector.is_bare_answer(text, _ents(text, *spans))
+
+
+@pytest.mark.parametrize("text,spans", [
+    ("美林能和泰诺一起吃吗", ["美林", "泰诺"]), ("389771735911 到哪了", ["389771735911"]),
+    ("拉拉裤要XXL吗", ["拉拉裤", "XXL"]), ("朝阳区能送吗", ["朝阳区"]), ("谢谢", [])])
+def test_not_bare_answers(text, spans):
+    assert not AnswerDetector.is_bare_answer(text, _ents(text, *spans))
