@@ -261,6 +261,121 @@ class LinearIntentEnsemble(GraphComponent):
         return training_data
 
 
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
+class LedgerEntityExtractor(GraphComponent):
+    """Entities from a spaCy pipeline (blank ``zh``, jieba segmenter) whose entity ruler is built
+    from the ledger at training time and stored in the model, plus pattern entities (order
+    numbers, money, weights, ages, diaper sizes, dates, quantities). Values are normalised."""
+
+    NAME = "ledger_entities"
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        from bot.nlu.lexicon import lexicon_fingerprint
+        try:
+            return lexicon_fingerprint(_ledger_terms())
+        except Exception as exc:  # noqa: BLE001 - no ledger yet: training will say so clearly
+            log.warning("could not read the ledger for the entity lexicon: %s", exc)
+            return None
+
+    def __init__(self, config, model_storage: ModelStorage, resource: Resource, nlp=None):
+        self._config = config
+        self._storage = model_storage
+        self._resource = resource
+        self._nlp = nlp
+        self._fallback = None
+
+    @classmethod
+    def create(cls, config, model_storage, resource, execution_context) -> "LedgerEntityExtractor":
+        return cls(config, model_storage, resource)
+
+    @staticmethod
+    def _blank():
+        import spacy
+        return spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+
+    def train(self, training_data: TrainingData) -> Resource:
+        import jieba
+        terms = _ledger_terms()
+        if not terms:
+            raise RuntimeError("the ledger holds no catalogue: run `bot ledger seed` before training")
+        for term in terms:
+            if " " not in term.text:
+                jieba.add_word(term.text, 20000)
+        nlp = self._blank()
+        ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER",
+                                                     "overwrite_ents": True})
+        ruler.add_patterns([{"label": t.label, "pattern": t.text, "id": t.value} for t in terms])
+        with self._storage.write_to(self._resource) as directory:
+            nlp.to_disk(Path(directory) / "spacy")
+        self._nlp = nlp
+        return self._resource
+
+    @classmethod
+    def load(cls, config, model_storage, resource, execution_context, **kwargs) -> "LedgerEntityExtractor":
+        import jieba
+        import spacy
+        try:
+            with model_storage.read_from(resource) as directory:
+                nlp = spacy.load(Path(directory) / "spacy")
+        except ValueError:
+            return cls(config, model_storage, resource)
+        for pattern in nlp.get_pipe("entity_ruler").patterns:
+            if " " not in pattern["pattern"]:
+                jieba.add_word(pattern["pattern"], 20000)
+        return cls(config, model_storage, resource, nlp)
+
+    def _lexicon_regex(self):
+        """Catches lexicon words that jieba split differently in context (longest first)."""
+        if self._fallback is None:
+            import re
+            patterns = self._nlp.get_pipe("entity_ruler").patterns
+            by_text = {p["pattern"].lower(): (p["label"], p["id"]) for p in patterns}
+            words = sorted(by_text, key=len, reverse=True)
+            rx = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE) if words else None
+            self._fallback = (rx, by_text)
+        return self._fallback
+
+    def extract(self, text: str) -> list[dict[str, Any]]:
+        from bot.nlu.patterns import find_pattern_entities
+        found: list[dict[str, Any]] = []
+
+        def free(start, end):
+            return not any(start < e["end"] and e["start"] < end for e in found)
+
+        def add(entity, start, end, value):
+            if free(start, end):
+                found.append({"entity": entity, "start": start, "end": end, "value": value,
+                              "confidence_entity": 1.0, "extractor": self.__class__.__name__})
+
+        for p in find_pattern_entities(text):
+            add(p.entity, p.start, p.end, p.value)
+        if self._nlp is not None:
+            for ent in self._nlp(text).ents:
+                add(ent.label_, ent.start_char, ent.end_char, ent.ent_id_ or ent.text)
+            rx, by_text = self._lexicon_regex()
+            if rx is not None:
+                for m in rx.finditer(text):
+                    label, value = by_text[m.group(0).lower()]
+                    add(label, m.start(), m.end(), value)
+        return sorted(found, key=lambda e: e["start"])
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if not isinstance(text, str) or not text:
+                continue
+            mine = self.extract(text)
+            others = [e for e in message.get(ENTITIES, []) or []
+                      if not any(e["start"] < m["end"] and m["start"] < e["end"] for m in mine)]
+            message.set(ENTITIES, sorted(others + mine, key=lambda e: e["start"]),
+                        add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+
 # What may surround the entities of a bare answer: punctuation, and a few leading or trailing
 # filler words (是, 就是, 应该是, 我家的, 养的, 单号是 ... 的/了/吧/啊). A question (吗) is not an answer.
 _ANSWER_FILLER = re.compile(
