@@ -37,6 +37,7 @@ from typing import Any, Callable
 
 import aiohttp
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.desk.auth import COOKIE, SESSION_TTL_SECONDS, InvalidSession, issue_agent_token, \
     verify_agent_token
@@ -94,6 +95,9 @@ async def errors(request: web.Request, handler: Callable) -> web.StreamResponse:
         return _json_error(status, exc.code, str(exc))
     except RasaUnavailable as exc:
         return _json_error(502, "rasa_unavailable", str(exc))
+    except SQLAlchemyError:
+        log.exception("the ledger failed on %s %s", request.method, request.path)
+        return _json_error(503, "ledger_unavailable", "the ledger is not available right now")
     except web.HTTPException as exc:
         if exc.status >= 400:
             reason = {404: "no such page or API route", 405: "method not allowed here",
