@@ -28,6 +28,11 @@ __all__ = ["LedgerAction", "Customer", "customer_id_from", "OWNER_SLOT"]
 log = logging.getLogger(__name__)
 OWNER_SLOT = "conversation_owner"
 
+# test stacks only (BOT_TEST_SWITCHES=1): each replayed conversation gets its own ledger and clock
+from bot.replay.switch import install_if_enabled  # noqa: E402
+
+install_if_enabled()
+
 
 def customer_id_from(tracker: Tracker) -> int | None:
     """The customer id inside the latest message's signed ``customer_token``, or None."""

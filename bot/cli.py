@@ -7,6 +7,8 @@
     bot token ID [--ttl SECONDS]     a signed, expiring customer token for the web chat or REST
     bot run                          the action server, Rasa and the agent desk, until Ctrl-C
     bot nlu dictionary [--check]     write (or check) the jieba dictionary and lookup tables
+    bot export ID... | --since DATE  stored conversations -> replay files (tests/conversations/replays)
+    bot replay [FILE...] [--url URL] [--concurrency N] [--repeat K]   replay them; exit 1 on a regression
 """
 from __future__ import annotations
 
@@ -219,6 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
     dictionary.set_defaults(func=cmd_nlu_dictionary)
     sub.add_parser("run", help="run the action server and the Rasa server until Ctrl-C"
                    ).set_defaults(func=cmd_run)
+    from bot.replay.cli import add_parsers as add_replay_parsers
+    add_replay_parsers(sub)                     # export, replay
     return parser
 
 

@@ -46,6 +46,10 @@ class Settings:
     api_token: str
     desk_port: int
     demo_sign_in: bool
+    var_dir: Path = PROJECT_ROOT / "var"
+    # BOT_TEST_SWITCHES=1 (test stacks only, never `make run`): replayed conversations get their
+    # own fresh ledger and pinned clock (bot/replay/switch.py)
+    test_switches: bool = False
 
 
 def get_settings() -> Settings:
@@ -63,4 +67,6 @@ def get_settings() -> Settings:
         desk_port=int(os.environ.get("DESK_PORT", "5080")),
         # the web chat may sign in as any demo customer without a password (turn off outside demos)
         demo_sign_in=os.environ.get("DEMO_SIGN_IN", "1").lower() not in ("0", "false", "no", "off"),
+        var_dir=var,
+        test_switches=os.environ.get("BOT_TEST_SWITCHES", "") == "1",
     )
