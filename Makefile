@@ -58,3 +58,10 @@ eval-nlu: setup ledger model
 
 bench-nlu: setup ledger
 	$(BIN)/python -m bot.nlu.evaluate bench
+
+# Not part of `make test`: the conversation replays as load (concurrency 1, 10, 50) against the full
+# stack and a bare Rasa baseline trained into .baseline/replay/ in the same run ->
+# reports/bench.json, reports/bench.md, reports/bench.png. BENCH_ARGS="--repeat 2" etc.
+.PHONY: bench
+bench: setup ledger model
+	$(BIN)/python -m bot.replay.bench $(BENCH_ARGS)

@@ -196,11 +196,14 @@ def _baseline_project() -> dict[str, str]:
         if kept:
             plain[name] = kept
     fallback = "utter_default" if "utter_default" in plain else next(iter(plain))
+    aliases = {"medical_emergency": "utter_emergency", "bot_challenge": "utter_iamabot",
+               "cancel": "utter_cancelled", "human_handoff": "utter_handoff_queued",
+               "complaint": "utter_complaint_logged", "faq": "utter_faq"}
     rules = []
     for intent in intents + ["nlu_fallback"]:
         action = f"utter_{intent}" if f"utter_{intent}" in plain else fallback
-        if intent == "faq":
-            action = "utter_faq"
+        if aliases.get(intent) in plain or intent == "faq":
+            action = aliases[intent]
         rules.append({"rule": f"answer {intent}", "steps": [{"intent": intent},
                                                             {"action": action}]})
     domain = {"version": "3.1", "intents": intents, "entities": entities, "responses": plain}
@@ -353,11 +356,15 @@ def markdown(report: dict) -> str:
         for r in report["ratio"]:
             lines.append(f"| {r['concurrency']} | {r['p50']} | {r['p95']} | {r['p99']} | "
                          f"{r['throughput']} |")
-    b = report.get("baseline_training") or {}
-    lines += ["", f"Baseline model: `{b.get('model')}` "
-              + (f"(trained in this run in {b['seconds']} s)" if b.get("trained")
-                 else "(reused: its inputs did not change)"), "",
-              "![latency against concurrency](bench.png)", ""]
+    b = report.get("baseline_training")
+    if b:
+        lines += ["", f"Baseline model: `{b.get('model')}` "
+                  + (f"(trained in this run in {b['seconds']} s)" if b.get("trained")
+                     else "(reused from an earlier run: its inputs did not change)")]
+    lines += ["", "Latency is per turn (one REST request); throughput counts every turn of the "
+              "level over its wall time, including each conversation's tracker read-back. "
+              "Lost/crossed: conversations whose stored transcript is not exactly what was sent "
+              "and answered.", "", "![latency against concurrency](bench.png)", ""]
     return "\n".join(lines)
 
 
@@ -367,16 +374,24 @@ def plot(report: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
     styles = {"product": "-", "baseline": "--"}
+    colours = {"p50": "tab:blue", "p95": "tab:orange", "p99": "tab:red"}
+    levels = set()
     for stack in ("product", "baseline"):
         rows = report.get(stack) or []
-        if not rows:
-            continue
         xs = [r["concurrency"] for r in rows]
+        levels.update(xs)
         for q, marker in (("p50", "o"), ("p95", "s"), ("p99", "^")):
-            ax.plot(xs, [r["latency_ms"][q] for r in rows], styles[stack], marker=marker,
-                    label=f"{stack} {q}")
+            if rows:
+                ax.plot(xs, [r["latency_ms"][q] for r in rows], styles[stack], marker=marker,
+                        color=colours[q], label=f"{stack} {q}")
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
     ax.set_xscale("log")
     ax.set_yscale("log")
+    ax.set_xticks(sorted(levels))
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_formatter(ScalarFormatter())
+    ax.yaxis.set_minor_formatter(ScalarFormatter())
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("concurrent conversations")
     ax.set_ylabel("per-turn latency (ms)")
     ax.set_title("Replay load: latency against concurrency")
