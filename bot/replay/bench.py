@@ -330,9 +330,15 @@ def ratios(product: list[dict], baseline: list[dict]) -> list[dict]:
     return out
 
 
+def _end_load(report: dict) -> str:
+    end = report.get("load_average_at_end")
+    return "" if end is None else f", load {end} at the end"
+
+
 def markdown(report: dict) -> str:
     lines = ["# Replay load benchmark", "",
-             f"{report['files']} replay files; run {report['started']} on {report['machine']}. "
+             f"{report['files']} replay files; run {report['started']} on {report['machine']}"
+             f"{_end_load(report)}. "
              f"Product = the full stack (NLU, dialogue, action server, ledger sandboxes, SQL "
              f"tracker store, guarded REST channel); baseline = bare Rasa with the same NLU "
              f"pipeline, responses only (no custom actions), stock REST channel, in-memory "
@@ -384,14 +390,14 @@ def plot(report: dict, path: Path) -> None:
             if rows:
                 ax.plot(xs, [r["latency_ms"][q] for r in rows], styles[stack], marker=marker,
                         color=colours[q], label=f"{stack} {q}")
-    from matplotlib.ticker import NullFormatter, ScalarFormatter
+    from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xticks(sorted(levels))
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
     for axis in (ax.xaxis, ax.yaxis):
         axis.set_major_formatter(ScalarFormatter())
-    ax.yaxis.set_minor_formatter(ScalarFormatter())
-    ax.xaxis.set_minor_formatter(NullFormatter())
+        axis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("concurrent conversations")
     ax.set_ylabel("per-turn latency (ms)")
     ax.set_title("Replay load: latency against concurrency")
@@ -448,6 +454,7 @@ def bench(files: list[Path], *, levels=LEVELS, repeat: int = 1, baseline: bool =
             report["ratio"] = ratios(report["product"], report["baseline"])
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    report["load_average_at_end"] = round(os.getloadavg()[0], 1)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "bench.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n",
                                         encoding="utf-8")

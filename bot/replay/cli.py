@@ -58,7 +58,7 @@ def cmd_replay(args) -> int:
         replays = [load(f) for f in files]
     except ReplayFileError as exc:
         raise _usage(str(exc)) from None
-    stack = None
+    stack = work = None
     if args.url:
         from urllib.parse import urlparse
 
@@ -76,11 +76,11 @@ def cmd_replay(args) -> int:
         from bot.replay.runner import start_test_stack
         print("starting a test stack (BOT_TEST_SWITCHES=1, loading the model takes a little "
               "while) ...", file=sys.stderr, flush=True)
+        work = Path(tempfile.mkdtemp(prefix="replay-"))
         try:
-            stack, target = start_test_stack(Path(tempfile.mkdtemp(prefix="replay-")),
-                                             now=replays[0].now)
+            stack, target = start_test_stack(work, now=replays[0].now)
         except (FileNotFoundError, RuntimeError, TimeoutError) as exc:
-            print(f"bot: {exc}", file=sys.stderr)
+            print(f"bot: {exc} (logs: {work / 'logs'})", file=sys.stderr)
             return 1
     from bot.replay.bench import MemorySampler
     try:
@@ -92,6 +92,12 @@ def cmd_replay(args) -> int:
     finally:
         if stack is not None:
             stack.stop()
+        if work is not None and not args.keep_ledgers:
+            import shutil
+            shutil.rmtree(work, ignore_errors=True)
+        elif work is not None:
+            print(f"kept the test stack's var dir (tracker store, ledgers, logs): {work}",
+                  file=sys.stderr)
     print(format_summary(report))
     turns = len(report.latencies)
     if report.seconds:
@@ -136,6 +142,7 @@ def add_parsers(sub) -> None:
     replay.add_argument("--verbose", "-v", action="store_true",
                         help="print every file's turn table, not only regressions")
     replay.add_argument("--keep-ledgers", action="store_true",
-                        help="keep each conversation's sandbox ledger (var/replay/ledgers)")
+                        help="keep each conversation's sandbox ledger (<var>/replay/ledgers) and, "
+                             "for a stack started here, its var dir")
     replay.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     replay.set_defaults(func=cmd_replay)

@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.settings import PROJECT_ROOT
+
 __all__ = ["Turn", "Replay", "ReplayFileError", "load", "dump", "replay_files", "REPLAY_DIR",
            "LONG_TEXT"]
-
-from bot.settings import PROJECT_ROOT
 
 REPLAY_DIR = PROJECT_ROOT / "tests" / "conversations" / "replays"
 LONG_TEXT = 2000          # longer user texts made of one repeated piece are written compactly

@@ -20,7 +20,6 @@ import secrets
 import threading
 import time
 import unicodedata
-import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
@@ -134,7 +133,7 @@ def sent_metadata(turn_metadata: dict, *, secret: str, now: str) -> dict:
             out["customer_token"] = issue_token(cid, ttl_seconds=60, secret=secret,
                                                 now=time.time() - 7200)
         else:
-            token = issue_token(cid, secret=secret)
+            token = issue_token(cid, ttl_seconds=3600, secret=secret)
             out["customer_token"] = _forge(token) if kind == "forged" else token
     elif kind is not None:
         out["customer_token"] = "not-a-token"
@@ -228,7 +227,10 @@ def _check_ledger(replay, target, conversation_id, result, check, keep) -> None:
             actual = sandbox.effects(ledger, template) if ledger.exists() else {}
             result.ledger_actual = actual
             if _canonical(actual) != _canonical(replay.ledger):
-                result.problems.append("ledger effects differ from the recording")
+                hint = "" if ledger.exists() else (
+                    " (no sandbox ledger was made: is the stack running with "
+                    "BOT_TEST_SWITCHES=1 and the same var dir?)")
+                result.problems.append("ledger effects differ from the recording" + hint)
     finally:
         if not keep:
             sandbox.discard(target.var, conversation_id)

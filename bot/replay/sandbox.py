@@ -40,7 +40,8 @@ _EFFECTS = {
                          r.status, r.refund_fen AS refund
                   FROM returns r JOIN order_items i ON i.id = r.order_item_id
                   JOIN orders o ON o.id = i.order_id""",
-    "refunds": "SELECT id, customer_id AS customer, kind, status, amount_fen AS amount FROM refunds",
+    "refunds": """SELECT id, customer_id AS customer, kind, status, amount_fen AS amount
+                  FROM refunds""",
     "trade_in_quotes": """SELECT id, customer_id AS customer, status, value_fen AS value,
                                  subsidy_fen AS subsidy FROM trade_in_quotes""",
     "service_tickets": """SELECT t.id, t.customer_id AS customer, o.order_no, t.kind, t.status

@@ -10,7 +10,9 @@ the conversation, or the session-start metadata), the action server uses
   that instant (:mod:`bot.replay.sandbox`), instead of ``LEDGER_URL``;
 - that instant as the ledger clock, instead of ``LEDGER_NOW`` or real time.
 
-Conversations without the marker use the stack's own ledger and clock, as always. With the switch
+Conversations without the marker use the stack's own ledger and clock, as always. The Rasa
+process is not switched: its clock (relative dates in NLU) is the stack's ``LEDGER_NOW``, which
+the runner sets to the replay files' clock (they are all recorded at one instant). With the switch
 off the marker is ignored: :func:`install_if_enabled` does nothing.
 
 How: the override lives in two context variables set around ``ActionExecutor.run`` (one asyncio
