@@ -28,7 +28,7 @@ def rasa_only(tmp_path_factory):
     assert MODEL.exists(), "no trained model: `make test` trains it before the tests"
     var = tmp_path_factory.mktemp("var")
     stack = Stack(bot_port=free_port(), actions_port=free_port(), with_actions=False,
-                  log_dir=var, env={"BOT_VAR_DIR": str(var),
+                  with_desk=False, log_dir=var, env={"BOT_VAR_DIR": str(var),
                                     "LEDGER_URL": f"sqlite:///{var}/ledger.db"})
     stack.start()
     yield stack

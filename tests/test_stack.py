@@ -39,6 +39,7 @@ def stack(tmp_path_factory):
     var = tmp_path_factory.mktemp("var")
     env = {**os.environ, "BOT_VAR_DIR": str(var), "LEDGER_URL": f"sqlite:///{var}/ledger.db",
            "BOT_PORT": str(free_port()), "ACTIONS_PORT": str(free_port()),
+           "DESK_PORT": str(free_port()),
            "RASA_TELEMETRY_ENABLED": "false", "LEDGER_NOW": "2026-06-18T02:00:00+00:00"}
     subprocess.run([BIN / "bot", "ledger", "seed"], env=env, check=True, capture_output=True)
     log = open(var / "run.log", "wb")
@@ -63,7 +64,7 @@ def _token(stack, customer_id: int) -> str:
 
 
 def test_servers_listen_on_localhost_only(stack):
-    for port in (stack["env"]["BOT_PORT"], stack["env"]["ACTIONS_PORT"]):
+    for port in (stack["env"]["BOT_PORT"], stack["env"]["ACTIONS_PORT"], stack["env"]["DESK_PORT"]):
         out = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True)
         if out.returncode != 0:
             pytest.skip("ss is not available")  # iproute2 is part of Debian's base system
@@ -186,8 +187,7 @@ def test_ctrl_c_stops_both_servers(stack):
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=60) == 0
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and (_listening(int(env["BOT_PORT"]))
-                                           or _listening(int(env["ACTIONS_PORT"]))):
+    ports = [int(env[name]) for name in ("BOT_PORT", "ACTIONS_PORT", "DESK_PORT")]
+    while time.monotonic() < deadline and any(_listening(port) for port in ports):
         time.sleep(0.5)
-    assert not _listening(int(env["BOT_PORT"]))
-    assert not _listening(int(env["ACTIONS_PORT"]))
+    assert not any(_listening(port) for port in ports)

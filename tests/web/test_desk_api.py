@@ -299,3 +299,15 @@ def test_rasas_http_api_needs_its_token(live):
                              {"event": "pause"},
                              headers={"Authorization": f"Bearer {live.customer_token(1001)}"})
     assert status in (401, 403)
+
+
+def test_notices_follow_the_shoppers_script(live, tokens):
+    conversation = _conversation()
+    rest = f"{live.rasa}/webhooks/rest/webhook"
+    assert live.request("POST", rest, {"sender": conversation, "message": "我的訂單到哪了"})[0] == 200
+    ticket = live.open_ticket(conversation)
+    assert live.desk_call("POST", f"tickets/{ticket}/claim", token=tokens["general02"])[0] == 200
+    assert live.desk_call("POST", f"tickets/{ticket}/resolve", token=tokens["general02"])[0] == 200
+    notices = [e["text"] for e in live.tracker(conversation)["events"] if e["event"] == "bot"
+               and (e.get("metadata") or {}).get("kind") in ("agent_joined", "agent_left")]
+    assert len(notices) == 2 and all("服務" in text for text in notices), notices

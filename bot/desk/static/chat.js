@@ -17,6 +17,7 @@
   var seen = {};
   var stream = null;
   var busy = false;
+  var generation = 0;
 
   function load() {
     try { return JSON.parse(localStorage.getItem(STORE)) || {}; } catch (e) { return {}; }
@@ -96,7 +97,7 @@
 
   function send(text, shown) {
     if (busy || !text || !text.trim()) return;
-    if (!state.conversation) return;
+    if (!state.conversation) { systemLine("对话还没有建立，请稍后点“新对话”重试。"); return; }
     busy = true;
     sendButton.disabled = true;
     var mine = el("div", "msg user");
@@ -141,17 +142,21 @@
   }
 
   function startConversation() {
+    var mine = ++generation;          // a later start (say, a sign-in) wins over an earlier one
     if (stream) { stream.close(); stream = null; }
     log.textContent = "";
     seen = {};
     setAgent(null);
     return call("POST", "conversations", {}).then(function (conversation) {
+      if (mine !== generation) return;
       state.conversation = conversation;
       save();
       connect();
       var name = state.customer ? state.customer.name : null;
       systemLine(name ? "您已登录为 " + name + "，可以直接咨询订单、价保、退款等问题。"
                       : "您正在匿名咨询；查询订单等账户问题请先在右上角登录。");
+    }).catch(function (e) {
+      if (mine === generation) systemLine("暂时连不上客服（" + e.message + "），请稍后点“新对话”重试。");
     });
   }
 
