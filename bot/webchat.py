@@ -36,6 +36,7 @@ import logging
 import re
 import secrets
 from collections import defaultdict
+from functools import lru_cache
 from typing import Any
 
 from rasa.core.channels.channel import (CollectingOutputChannel, InputChannel, OutputChannel,
@@ -56,6 +57,7 @@ MAX_STREAMS_PER_CONVERSATION = 8
 MAX_QUEUED = 200
 
 
+@lru_cache(maxsize=1)
 def _secret() -> bytes:
     from bot.settings import get_settings
     return get_settings().secret.encode()
