@@ -10,8 +10,14 @@
 - While an agent holds the conversation (Rasa's pause) the assistant is silent, except for an
   emergency or self-harm message: the 120 / hotline reply still goes out (in the shopper's
   script) and ``action_escalate_emergency`` raises the ticket to top priority.
+- The pause outlives a new session: a due session (the first message, or one after 60 idle
+  minutes) is started here, in Rasa's process with Rasa's own ``action_session_start``, and
+  paused again when the session it replaces was paused. (Rasa's ``SessionStarted`` clears the
+  pause; a custom session start on the action server would leave the first turn without its
+  ``action_listen`` whenever that server is down, and rules would then not match.)
 
-:func:`finish_turn` gives these guarantees; the web chat channel (``bot.webchat``) uses it too.
+:func:`start_session` and :func:`finish_turn` give these guarantees around each message; the web
+chat channel (``bot.webchat``) uses them too.
 """
 from __future__ import annotations
 
@@ -19,13 +25,13 @@ import logging
 from typing import Any
 
 import rasa.core.actions.action as rasa_action
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
-__all__ = ["GuardedRestInput", "finish_turn", "validate_payload", "ACTION_TIMEOUT_SECONDS",
-           "MAX_MESSAGE_CHARS", "EMERGENCY_REPLIES"]
+__all__ = ["GuardedRestInput", "start_session", "finish_turn", "validate_payload",
+           "ACTION_TIMEOUT_SECONDS", "MAX_MESSAGE_CHARS", "EMERGENCY_REPLIES"]
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +92,7 @@ class GuardedRestInput(RestInput):
                 return _bad(checked)
             sender, text, metadata = checked
             collector = CollectingOutputChannel()
+            await start_session(request, sender, metadata, collector)
             try:
                 await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(),
                                                  metadata=metadata))
@@ -95,6 +102,38 @@ class GuardedRestInput(RestInput):
             return response.json(collector.messages)
 
         return hook
+
+
+async def start_session(request: Request, sender: str, metadata: dict | None,
+                        output_channel: OutputChannel) -> None:
+    """Start the conversation's session if one is due, here and with Rasa's own action, and keep
+    the pause of the session it replaces. Then handling the message starts no session itself."""
+    agent = getattr(request.app.ctx, "agent", None)
+    processor = getattr(agent, "processor", None)
+    if processor is None:
+        return
+    from rasa.core.actions.action import ActionSessionStart
+    from rasa.core.policies.policy import PolicyPrediction
+    from rasa.shared.core.constants import ACTION_SESSION_START_NAME, SESSION_START_METADATA_SLOT
+    from rasa.shared.core.events import ConversationPaused, SlotSet
+    try:
+        async with agent.lock_store.lock(sender):
+            tracker = await processor.get_tracker(sender)
+            # the same test Rasa makes before handling a message (MessageProcessor, 3.6)
+            if tracker.applied_events() and not processor._has_session_expired(tracker):
+                return
+            held = tracker.is_paused()
+            if metadata:
+                tracker.update(SlotSet(SESSION_START_METADATA_SLOT, metadata), processor.domain)
+            await processor._run_action(
+                ActionSessionStart(), tracker, output_channel, processor.nlg,
+                PolicyPrediction.for_action_name(processor.domain, ACTION_SESSION_START_NAME))
+            if held:
+                log.info("conversation %s: a new session, still held by an agent", sender)
+                tracker.update(ConversationPaused(), processor.domain)
+            await processor.save_tracker(tracker)
+    except Exception:  # noqa: BLE001 - Rasa then starts the session as usual
+        log.exception("could not start a session for conversation %s", sender)
 
 
 async def finish_turn(request: Request, sender: str, collector: CollectingOutputChannel) -> None:

@@ -44,7 +44,7 @@ from rasa.core.channels.channel import (CollectingOutputChannel, InputChannel, O
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.channels import MAX_MESSAGE_CHARS, finish_turn
+from bot.channels import MAX_MESSAGE_CHARS, finish_turn, start_session
 from bot.desk.transcript import chat_message, chat_messages
 
 __all__ = ["WebChatInput", "WebChatOutput", "Hub", "HUB", "conversation_key", "chat_messages"]
@@ -187,6 +187,7 @@ class WebChatInput(InputChannel):
             if not isinstance(metadata, dict):
                 return _bad("`metadata` must be a JSON object")
             collector = CollectingOutputChannel()
+            await start_session(request, conversation_id, metadata, collector)
             user = UserMessage(text[:MAX_MESSAGE_CHARS], collector, conversation_id,
                                input_channel=self.name(), metadata=metadata)
             try:

@@ -130,12 +130,6 @@ class Live:
         finally:
             db.close()
 
-    def model_has_action(self, name: str) -> bool:
-        req = urllib.request.Request(f"{self.rasa}/domain?token={self.api_token}",
-                                     headers={"Accept": "application/json"})
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return name in (json.load(r).get("actions") or [])
-
 
 @pytest.fixture(scope="session")
 def live(tmp_path_factory):

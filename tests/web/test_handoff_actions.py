@@ -1,18 +1,12 @@
 """The handoff actions on a real ledger: specialists off duty, callbacks (never for an
-emergency), an emergency while an agent holds the conversation, two misses in a row, and the
-session start that keeps a held conversation paused."""
+emergency), an emergency while an agent holds the conversation, two misses in a row."""
 from __future__ import annotations
 
-import asyncio
-
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions.fallback import ActionFallback
 from actions.handoff import (ActionEscalateEmergency, ActionHumanHandoff, ActionRequestCallback,
                              summary_of)
-from actions.session import ActionSessionStart
 from tests.actions.conftest import make_tracker, run
 
 NIGHT = "2026-06-17T19:00:00+00:00"       # 03:00 in Beijing: only the general team is on shift
@@ -110,32 +104,3 @@ def test_the_summary_never_carries_the_session_metadata():
     tracker = make_tracker("转人工", "human_handoff", slots={
         "session_started_metadata": {"customer_token": "SECRET"}, "order_no": "1"})
     assert "SECRET" not in str(summary_of(tracker))
-
-
-def _session_start(sender, slots=None):
-    tracker = Tracker(sender, dict(slots or {}), {}, [], False, None, None, "action_listen")
-    dispatcher = CollectingDispatcher()
-    domain = {"session_config": {"carry_over_slots_to_new_session": True}}
-    return asyncio.run(ActionSessionStart().run(dispatcher, tracker, domain))
-
-
-def test_a_new_session_stays_paused_while_an_agent_holds_the_conversation(ledger_env):
-    assert [e["event"] for e in _session_start("sess-1", {"order_no": "9"})] == [
-        "session_started", "slot", "action"]
-    run(ActionHumanHandoff(), make_tracker("转人工", "human_handoff", sender="sess-1"))
-    assert [e["event"] for e in _session_start("sess-1")] == ["session_started", "action"]
-    _claim("sess-1")
-    events = _session_start("sess-1", {"order_no": "9", "conversation_owner": "1001",
-                                       "session_started_metadata": {"x": 1}})
-    assert [e["event"] for e in events] == ["session_started", "slot", "slot", "slot", "pause",
-                                            "action"]
-    assert events[-1]["name"] == "action_listen"
-    assert {e["name"]: e["value"] for e in events if e["event"] == "slot"} == {
-        "order_no": "9", "conversation_owner": "1001", "session_started_metadata": {"x": 1}}
-
-
-def test_a_session_starts_unpaused_when_the_ledger_cannot_be_read(ledger_env, monkeypatch, tmp_path):
-    from bot.ledger import db
-    monkeypatch.setenv("LEDGER_URL", f"sqlite:///{tmp_path}/missing/ledger.db")
-    db.default_engine.cache_clear()
-    assert [e["event"] for e in _session_start("sess-2")] == ["session_started", "action"]

@@ -1,5 +1,5 @@
 """The agent desk's view of the handoff tickets: the queue an agent may see, one ticket in full,
-internal notes, and the conversation's ticket as the assistant needs it (is a human holding it?).
+internal notes, and a conversation's open ticket (for the callback action).
 
 Visibility: an agent sees the tickets of their own team; a supervisor sees every team. Claiming,
 resolving, routing and wait estimates are the rules of :mod:`bot.ledger.services.handoff`; this
@@ -20,8 +20,7 @@ from bot.ledger.services.handoff import OPEN, PRIORITY, agents_on_duty, queue_po
 from bot.ledger.tables import Agent, Customer, HandoffNote, HandoffTicket, Team
 
 __all__ = ["MAX_NOTE_CHARS", "get_agent", "visible_teams", "visible_ticket", "desk_queue",
-           "ticket_record", "ticket_notes", "add_note", "release_claim", "open_ticket_for",
-           "held_by_agent"]
+           "ticket_record", "ticket_notes", "add_note", "release_claim", "open_ticket_for"]
 
 MAX_NOTE_CHARS = 2000
 PRIORITY_NAMES = {level: name for name, level in PRIORITY.items()}
@@ -155,9 +154,3 @@ def open_ticket_for(*, session: Session, conversation_id: str) -> HandoffTicket 
     return session.execute(select(HandoffTicket).where(
         HandoffTicket.conversation_id == str(conversation_id), HandoffTicket.status.in_(OPEN))
         .order_by(HandoffTicket.id)).scalars().first()
-
-
-def held_by_agent(*, session: Session, conversation_id: str) -> bool:
-    """True while an agent has claimed the conversation and not handed it back."""
-    ticket = open_ticket_for(session=session, conversation_id=conversation_id)
-    return ticket is not None and ticket.status == "claimed"
