@@ -26,6 +26,15 @@ class _ClaimAction(LedgerAction):
     claim = staticmethod(claim_price_guarantee)
     prefix = "utter_pg"
 
+    @staticmethod
+    def explain(item) -> bool:
+        """Worth a sentence in a sweep: the concrete refusals, and a window that closed on an
+        item whose price has since dropped (the shopper would otherwise never learn why)."""
+        if item.reason in ALWAYS_EXPLAIN:
+            return True
+        return (item.reason == "window_passed" and bool(item.current_price_fen)
+                and item.current_price_fen < item.paid_price_fen)
+
     def serve(self, dispatcher, tracker, domain, customer_id) -> list[dict[str, Any]]:
         order_no = self.entity(tracker, "order_no")
         with self.sessions().begin() as session:
@@ -38,13 +47,13 @@ class _ClaimAction(LedgerAction):
                         coupon=item.coupon_code or "")
             if item.status == "paid":
                 dispatcher.utter_message(response=f"{self.prefix}_paid", **args)
-            elif order_no is not None or item.reason in ALWAYS_EXPLAIN:
+            elif order_no is not None or self.explain(item):
                 dispatcher.utter_message(response=f"{self.prefix}_refused_{item.reason}", **args)
         if batch.total_refund_fen:
             if len(batch.paid) > 1:
                 dispatcher.utter_message(response=f"{self.prefix}_total",
                                          total=yuan(batch.total_refund_fen))
-        elif order_no is None and not any(i.reason in ALWAYS_EXPLAIN for i in batch.items):
+        elif order_no is None and not any(self.explain(i) for i in batch.items):
             dispatcher.utter_message(response=f"{self.prefix}_nothing")
         return [SlotSet("order_no", order_no)] if order_no else []
 

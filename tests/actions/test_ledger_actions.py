@@ -155,3 +155,14 @@ def test_fallback_rephrase_then_bring_in_a_human(ledger_env):
     _, twice = run(ActionFallback(), tracker)
     assert names(twice) == ["utter_fallback_handoff", "utter_handoff_queued"]
     assert twice[1]["position"] == 1
+
+
+def test_one_click_explains_a_closed_window_on_an_item_whose_price_dropped(ledger_env):
+    cid, scenario = _scenario(_demo(ledger_env), "price_drop_refused", 1002)
+    assert scenario["reason"] == "window_passed"
+    _, messages = run(ActionPriceGuarantee(), make_tracker("帮我申请价保", "price_guarantee",
+                                                          customer=cid))
+    assert "utter_pg_refused_window_passed" in names(messages)
+    assert "utter_pg_nothing" not in names(messages)
+    refusal = next(m for m in messages if m["response"] == "utter_pg_refused_window_passed")
+    assert refusal["order_no"] == scenario["order_no"] and refusal["window_ends"]
