@@ -172,11 +172,28 @@ class ValidateMedicationForm(_HealthForm):
             tracker.slots[event["name"]] = event["value"]
         return events
 
+    @staticmethod
+    def _for_pharmacist(tracker: Tracker) -> bool:
+        return bool(tracker.get_slot("med_for_child") or tracker.get_slot("med_pregnant")
+                    or tracker.get_slot("med_other_drugs"))
+
     async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> list[str]:
-        if (tracker.get_slot("med_for_child") or tracker.get_slot("med_pregnant")
-                or tracker.get_slot("med_other_drugs")):
+        if self._for_pharmacist(tracker):
             return []              # the form ends; action_medication_answer hands off
         return domain_slots
+
+    async def get_validation_events(self, dispatcher, tracker, domain) -> list[dict[str, Any]]:
+        """A pharmacist's case skips the slots' validation, but the text Rasa offered as the
+        topic (孩子5岁了能吃吗, asked at the topic question) is still read, silently: never kept raw."""
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        offered = tracker.slots_to_validate()
+        if self._for_pharmacist(tracker) and "med_topic" in offered:
+            value = offered["med_topic"]
+            topic = (value if value in QUESTION_TOPICS
+                     else read_medication_question(str(value or "")).topic)
+            if topic != value:
+                events.append(SlotSet("med_topic", topic))
+        return events
 
     def extract_med_topic(self, dispatcher, tracker, domain) -> dict[str, Any]:
         """The topic from the question itself (布洛芬孕妇能吃吗, 一次吃几粒), before it is asked."""
@@ -310,8 +327,9 @@ class ActionMedicationAnswer(_Submit):
     def serve(self, dispatcher, tracker, domain, customer_id) -> list[dict[str, Any]]:
         named = tracker.get_slot("med_drug") or ""
         with self.sessions().begin() as session:
+            topic = tracker.get_slot("med_topic")
             out = medication_answer(session=session, drug=named,
-                                    topic=tracker.get_slot("med_topic") or "indications",
+                                    topic=topic if topic in QUESTION_TOPICS else "indications",
                                     for_child=bool(tracker.get_slot("med_for_child")),
                                     pregnant=bool(tracker.get_slot("med_pregnant")),
                                     other_drugs=tracker.get_slot("med_other_drugs") or [])

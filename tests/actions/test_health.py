@@ -209,6 +209,40 @@ def test_medication_child_pregnancy_or_several_drugs_end_the_form(ledger_env, te
     assert messages == []
 
 
+@pytest.mark.parametrize("text, entities, topic", [
+    ("孩子5岁了能吃吗", [("age", "60")], "contraindications"),
+    ("给我家5岁的孩子吃，一次吃多少合适", [("age", "60")], "dose"),
+    ("我怀孕了，给我看看", [], None),
+])
+def test_medication_a_child_or_pregnancy_at_the_topic_question_goes_to_a_pharmacist(
+        ledger_env, text, entities, topic):
+    """Mentioned at the topic question, as at the drug question: the form ends, the raw text is
+    never kept as the topic, and the answer is the pharmacist handoff, never a dose."""
+    tracker = form_turn("medication_form", text, "medication_question", entities,
+                        requested="med_topic", earlier={"med_drug": "布洛芬"},
+                        extracted={"med_topic": text})
+    events, messages = run(ValidateMedicationForm(), tracker)
+    flag = "med_pregnant" if "怀孕" in text else "med_for_child"
+    assert events == [SlotSet(flag, True), SlotSet("med_topic", topic),
+                      SlotSet("requested_slot", None)]
+    assert messages == []
+    slots = {"med_drug": "布洛芬", "med_topic": text}
+    slots.update({e["name"]: e["value"] for e in events})
+    events, messages = run(ActionMedicationAnswer(), submit_turn(slots, customer=BUYER, sender="med-2"))
+    reason = "pregnancy" if "怀孕" in text else "child"
+    assert names(messages) == [f"utter_med_pharmacist_{reason}", "utter_handoff_queued"]
+    assert not any(states_a_quantity(str(v)) for m in messages for k, v in m.items()
+                   if k not in ("position", "wait", "agents"))
+    assert _tickets("med-2") == [("pharmacy", "pharmacist", 2, BUYER)]
+
+
+def test_medication_an_unreadable_topic_kept_raw_is_never_a_request_error(ledger_env):
+    events, messages = run(ActionMedicationAnswer(), submit_turn(
+        {"med_drug": "布洛芬", "med_topic": "孩子5岁了能吃吗", "med_for_child": True},
+        customer=BUYER, sender="med-3"))
+    assert names(messages) == ["utter_med_pharmacist_child", "utter_handoff_queued"]
+
+
 def test_medication_a_second_drug_later_keeps_the_first_and_is_a_pharmacists_case(ledger_env):
     tracker = form_turn("medication_form", "能和阿莫西林一起吃吗", "medication_question",
                         [("drug", "阿莫西林")], requested="med_topic",
