@@ -439,9 +439,14 @@ class ValidateTradeInBookingForm(FormValidation):
         return when.isoformat()
 
     def validate_tradein_book(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        code = next(tracker.get_latest_entity_values("pickup_time"), None)
+        if value == "yes":             # "好，帮我预约明天上午来取": a yes that also says when
+            text = (tracker.latest_message or {}).get("text")
+            if parse_pickup(text, code, now=clock.now()) is not None:
+                return {"tradein_book": "yes",
+                        "tradein_pickup": self._pickup(dispatcher, tracker, text, code)}
         if value in ("yes", "no"):
             return {"tradein_book": value}
-        code = next(tracker.get_latest_entity_values("pickup_time"), None)
         if parse_pickup(value, code, now=clock.now()) is not None:   # "明天下午来取吧"
             pickup = self._pickup(dispatcher, tracker, value, code)
             return {"tradein_book": "yes", "tradein_pickup": pickup}

@@ -285,6 +285,22 @@ def test_the_pickup_from_a_button_and_from_words(ledger_env):
                                 SlotSet("tradein_pickup", "2026-06-19T10:00:00+08:00")], [])
 
 
+def test_a_yes_that_carries_a_time_fills_both_slots(ledger_env):
+    slots = quoted()
+    events, names, _ = run(ValidateTradeInBookingForm(), booking(
+        {"tradein_book": "yes"}, slots, "tradein_book", text="好，帮我预约明天上午来取",
+        intent="affirm", customer=1004))
+    assert (events, names) == ([SlotSet("tradein_book", "yes"),
+                                SlotSet("tradein_pickup", "2026-06-19T10:00:00+08:00")], [])
+    button = booking({"tradein_book": "yes"}, slots, "tradein_book", text="/affirm",
+                     intent="affirm", customer=1004)
+    assert run(ValidateTradeInBookingForm(), button)[:2] == ([SlotSet("tradein_book", "yes")], [])
+    late = booking({"tradein_book": "yes"}, slots, "tradein_book", text="好的，明天晚上9点来取",
+                   intent="affirm", customer=1004)
+    assert run(ValidateTradeInBookingForm(), late)[:2] == (
+        [SlotSet("tradein_book", "yes"), SlotSet("tradein_pickup", None)], ["utter_tradein_pickup_hours"])
+
+
 @pytest.mark.parametrize("text, response", [
     ("昨天下午", "utter_tradein_pickup_past"),
     ("今天上午9点", "utter_tradein_pickup_past"),
