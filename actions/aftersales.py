@@ -118,6 +118,14 @@ def _fresh_slots(tracker: Tracker) -> set[str]:
     return {e.get("name") for e in events[last_user + 1:last_action] if e.get("event") == "slot"}
 
 
+def _before_this_turn(tracker: Tracker, slot: str) -> Any:
+    """The slot's value before the shopper's latest message (and the slots read from it)."""
+    events = tracker.events
+    user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
+    return next((e.get("value") for e in reversed(events[:user])
+                 if e.get("event") == "slot" and e.get("name") == slot), None)
+
+
 class AftersalesValidation(FormValidationAction, abc.ABC):
     """``validate_<form>`` of an after-sales form: the verified customer, the order and the item."""
 
@@ -404,6 +412,25 @@ class ValidateRepairForm(AftersalesValidation):
                                      order_no=items[0].order_no, sku_name=items[0].sku_name)
             return STOP
         return None
+
+    def validate_aftersales_item(self, value: Any, dispatcher: CollectingDispatcher,
+                                 tracker: Tracker, domain: dict[str, Any]) -> dict[str, Any]:
+        """One candidate item is the item, whatever words came with it; a product word outside
+        the item question (充电的时候手机充不进去) only picks among several items it matches,
+        else the item stays as it was, silently."""
+        order_no = tracker.get_slot(ORDER_SLOT)
+        asked = tracker.get_slot(REQUESTED_SLOT) == ITEM_SLOT
+        if order_no:
+            try:
+                candidates = self.candidates(self.items_of(tracker, order_no))
+            except LedgerError:
+                candidates = []
+            if len(candidates) == 1:
+                return {ITEM_SLOT: str(candidates[0].item_id)}
+            if candidates and not asked and match_item(candidates, value) is None:
+                current = tracker.get_slot(ITEM_SLOT)
+                return {ITEM_SLOT: current if current != value else _before_this_turn(tracker, ITEM_SLOT)}
+        return super().validate_aftersales_item(value, dispatcher, tracker, domain)
 
     def validate_fault_description(self, value: Any, dispatcher: CollectingDispatcher,
                                    tracker: Tracker, domain: dict[str, Any]) -> dict[str, Any]:

@@ -325,6 +325,50 @@ def test_repair_the_fault_named_when_asking_is_kept_and_the_product_picks_the_it
     assert events == [SlotSet(ORDER, PUMP_1003), SlotSet(ITEM, item_id(PUMP_1003, 1003))]
 
 
+PHONE_1004 = "337715833600"         # 小米14 alone
+
+
+def test_repair_a_product_word_in_the_fault_never_overrides_the_one_item(ledger_env, domain):
+    v = ValidateRepairForm()
+    fault = "充电的时候手机一直充不进去，插上也没反应"
+    phone = item_id(PHONE_1004, 1004)
+    # at the fault question, the order's only item already resolved
+    events, messages = validate(v, domain, customer=1004, owner=1004, text=fault,
+                                entities=[("product", "手机")], slots={ORDER: PHONE_1004, ITEM: phone},
+                                candidates={ITEM: "手机", "fault_description": fault},
+                                requested="fault_description")
+    assert messages == []
+    assert events == [SlotSet(ITEM, phone), SlotSet("fault_description", fault)]
+    # the order number and the fault in one message
+    events, messages = validate(v, domain, customer=1004, owner=1004, text=PHONE_1004 + " " + fault,
+                                intent="repair_replace", entities=[("product", "手机")],
+                                activating=True, candidates={ORDER: PHONE_1004, ITEM: "手机",
+                                                             "fault_description": fault})
+    assert messages == []
+    assert events == [SlotSet(ORDER, PHONE_1004), SlotSet(ITEM, phone),
+                      SlotSet("fault_description", fault)]
+
+
+def test_repair_a_product_word_picks_among_several_items_only_when_it_matches(ledger_env, domain):
+    v = ValidateRepairForm()
+    steriliser = item_id(STERILISER_1003, 1003, "消毒器")
+
+    def at_fault_question(word, fault):
+        t = tracker(form=v.form, customer=1003, owner=1003, text=fault,
+                    entities=[("product", word)], slots={ORDER: STERILISER_1003, ITEM: steriliser},
+                    candidates={ITEM: word, "fault_description": fault},
+                    requested="fault_description")
+        t.events[:0] = [{"event": "slot", "name": ORDER, "value": STERILISER_1003},
+                        {"event": "slot", "name": ITEM, "value": steriliser}]
+        return run(v, t, domain)
+    events, messages = at_fault_question("手机", "手机一插上它就跳闸")
+    assert (events, messages) == ([SlotSet(ITEM, steriliser),
+                                   SlotSet("fault_description", "手机一插上它就跳闸")], [])
+    events, messages = at_fault_question("消毒器", "消毒器不加热了")
+    assert (events, messages) == ([SlotSet(ITEM, steriliser),
+                                   SlotSet("fault_description", "消毒器不加热了")], [])
+
+
 def test_repair_a_bare_request_is_not_a_fault_description(ledger_env, domain):
     events, _ = validate(ValidateRepairForm(), domain, customer=1003, intent="repair_replace",
                          text="我要报修", activating=True,
