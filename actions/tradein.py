@@ -267,6 +267,15 @@ def _local_text(value: datetime) -> str:
 
 # --------------------------------------------------------------------------- trade-in form
 
+# a kind of device, not a model: the shopper is asked for the model, never told "no quote"
+GENERIC_DEVICES = ("手机", "电脑", "笔记本", "平板", "家电", "电器", "设备")
+
+
+def _generic(value: Any) -> bool:
+    text = re.sub(r"[\s旧的台部个]", "", str(value or "")).lower()
+    return bool(text) and len(text) <= 8 and text.endswith(GENERIC_DEVICES)
+
+
 class ValidateTradeInForm(FormValidation):
     owned_slots = TRADEIN_SLOTS
 
@@ -299,6 +308,8 @@ class ValidateTradeInForm(FormValidation):
 
     def validate_tradein_device(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         models, most = self._known(tracker, value)
+        if not models and _generic(value):       # 我有台旧手机: the form asks which model
+            return {"tradein_device": None}
         if not models:
             dispatcher.utter_message(response="utter_tradein_unknown_model",
                                      device=str(value or "")[:30])

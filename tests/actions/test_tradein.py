@@ -112,6 +112,18 @@ def test_models_are_found_by_alias_and_several_wait_in_a_queue(ledger_env):
     assert events == [SlotSet("tradein_device", "iPhone 12"), SlotSet("tradein_queue", None)]
 
 
+@pytest.mark.parametrize("value, text", [("手机", "我有台旧手机想以旧换新"),
+                                         ("笔记本电脑", "旧笔记本电脑能换吗"),
+                                         ("苹果手机", "苹果手机")])
+def test_a_kind_of_device_asks_for_the_model_without_a_refusal(ledger_env, value, text):
+    tracker = form_tracker(
+        "tradein_form", {"tradein_device": value}, starting=True, text=text, intent="trade_in",
+        entities=[("product", value)], customer=1004, slots={"conversation_owner": "1004"})
+    tracker.events.insert(1, {"event": "slot", "name": "tradein_device", "value": value})
+    events, names, _ = run(ValidateTradeInForm(), tracker)
+    assert (events, names) == ([SlotSet("tradein_device", None)], [])
+
+
 def test_an_unknown_model_is_asked_again(ledger_env):
     events, names, messages = run(ValidateTradeInForm(), device("诺基亚 3310"))
     assert (events, names) == ([SlotSet("tradein_device", None)], ["utter_tradein_unknown_model"])
