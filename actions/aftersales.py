@@ -571,17 +571,23 @@ class ValidateDiaperExchangeForm(AftersalesValidation):
         return {"unopened_packs": str(packs)}
 
 
-class ActionAskUnopenedPacks(AskAction):
-    def name(self) -> str:
-        return "action_ask_unopened_packs"
+class AskUnitCount(AskAction, abc.ABC):
+    """How many units of the chosen item: the question with one button per possible count."""
+    response = ""
 
     def serve(self, dispatcher, tracker, domain, customer_id) -> list[dict[str, Any]]:
         item = self.current_item(tracker, customer_id)
         units = item.units if item else 0
-        dispatcher.utter_message(response="utter_ask_unopened_packs",
-                                 sku_name=item.sku_name if item else "", units=units,
-                                 buttons=number_buttons(units))
+        dispatcher.utter_message(response=self.response, sku_name=item.sku_name if item else "",
+                                 units=units, buttons=number_buttons(units))
         return []
+
+
+class ActionAskUnopenedPacks(AskUnitCount):
+    response = "utter_ask_unopened_packs"
+
+    def name(self) -> str:
+        return "action_ask_unopened_packs"
 
 
 class ActionSubmitDiaperExchange(AftersalesSubmit):

@@ -14,7 +14,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.aftersales import (ITEM_SLOT, ORDER_SLOT, STOP, AftersalesSubmit,
-                                AftersalesValidation, AskAction, whole_number, number_buttons, day)
+                                AftersalesValidation, AskUnitCount, whole_number, day)
 from actions.orders import when
 from bot.ledger.services import request_return
 from bot.money import yuan
@@ -77,17 +77,11 @@ class ValidateReturnForm(AftersalesValidation):
         return {"item_opened": value if isinstance(value, bool) else None}
 
 
-class ActionAskReturnQuantity(AskAction):
+class ActionAskReturnQuantity(AskUnitCount):
+    response = "utter_ask_return_quantity"
+
     def name(self) -> str:
         return "action_ask_return_quantity"
-
-    def serve(self, dispatcher, tracker, domain, customer_id) -> list[dict[str, Any]]:
-        item = self.current_item(tracker, customer_id)
-        units = item.units if item else 0
-        dispatcher.utter_message(response="utter_ask_return_quantity",
-                                 sku_name=item.sku_name if item else "", units=units,
-                                 buttons=number_buttons(units))
-        return []
 
 
 class ActionSubmitReturn(AftersalesSubmit):
