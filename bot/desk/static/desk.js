@@ -18,6 +18,15 @@
   var SYSTEM = { session_started: "新会话开始", restarted: "对话已重新开始", paused: "机器人已暂停（人工接待）",
                  resumed: "机器人已恢复" };
   var CHANNELS = { webchat: "网页聊天", rest: "REST 接口" };
+  // the ledger's codes, as agents read them
+  var LEDGER = {
+    paid: "已付款", shipped: "已发货", delivered: "已签收", cancelled: "已取消",
+    rejected: "已拒绝", pending: "处理中", price_guarantee: "价保", coupon: "领券价保",
+    awaiting_pickup: "待取件", received: "已收货", refunded: "已退款",
+    onsite_replacement: "上门换新", repair: "维修", diaper_exchange: "纸尿裤换码", invoice: "发票",
+    open: "处理中", closed: "已完成", issued: "已开具", voided: "已作废"
+  };
+  function zh(code) { return LEDGER[code] || code; }
 
   var $ = function (id) { return document.getElementById(id); };
   var me = null;
@@ -311,20 +320,20 @@
     box.appendChild(el("div", null, p.name + " · 信用分 " + p.trust_score + " · " + p.city + p.district));
     box.appendChild(table("订单", c.orders, [
       ["订单号", function (o) { return o.order_no; }], ["下单", function (o) { return time(o.paid_at); }],
-      ["状态", function (o) { return o.status; }],
+      ["状态", function (o) { return zh(o.status); }],
       ["商品", function (o) { return (o.items || []).map(function (i) { return i.sku_name + "×" + i.quantity; }).join("；"); }]
     ]));
     box.appendChild(table("理赔", c.claims, [
-      ["订单号", function (x) { return x.order_no; }], ["类型", function (x) { return x.kind; }],
-      ["状态", function (x) { return x.status; }], ["金额", function (x) { return "¥" + x.refund_amount; }]
+      ["订单号", function (x) { return x.order_no; }], ["类型", function (x) { return zh(x.kind); }],
+      ["状态", function (x) { return zh(x.status); }], ["金额", function (x) { return "¥" + x.refund_amount; }]
     ]));
     box.appendChild(table("服务单", c.tickets, [
-      ["类型", function (x) { return x.kind; }], ["状态", function (x) { return x.status; }],
+      ["类型", function (x) { return zh(x.kind); }], ["状态", function (x) { return zh(x.status); }],
       ["订单号", function (x) { return x.order_no; }], ["商品", function (x) { return x.sku_name; }]
     ]));
     box.appendChild(table("退货", c.returns, [
       ["订单号", function (x) { return x.order_no; }], ["商品", function (x) { return x.sku_name; }],
-      ["状态", function (x) { return x.status; }], ["退款", function (x) { return "¥" + x.refund_amount; }]
+      ["状态", function (x) { return zh(x.status); }], ["退款", function (x) { return "¥" + x.refund_amount; }]
     ]));
   }
 
