@@ -18,6 +18,7 @@
   var stream = null;
   var busy = false;
   var generation = 0;
+  var ready = null;                   // the conversation being created, if any
 
   function load() {
     try { return JSON.parse(localStorage.getItem(STORE)) || {}; } catch (e) { return {}; }
@@ -97,7 +98,19 @@
 
   function send(text, shown) {
     if (busy || !text || !text.trim()) return;
-    if (!state.conversation) { systemLine("对话还没有建立，请稍后点“新对话”重试。"); return; }
+    if (!state.conversation) {
+      if (!ready) { systemLine("对话还没有建立，请稍后点“新对话”重试。"); return; }
+      // typed before the conversation was ready: send it as soon as it is
+      busy = true;
+      sendButton.disabled = true;
+      ready.then(function () {
+        busy = false;
+        sendButton.disabled = false;
+        if (state.conversation) send(text, shown);
+        else systemLine("对话还没有建立，请稍后点“新对话”重试。");
+      });
+      return;
+    }
     busy = true;
     sendButton.disabled = true;
     var mine = el("div", "msg user");
@@ -147,7 +160,15 @@
     log.textContent = "";
     seen = {};
     setAgent(null);
-    return call("POST", "conversations", {}).then(function (conversation) {
+    // the server may be busy for a moment: try again twice before giving up
+    var create = function (attempt) {
+      return call("POST", "conversations", {}).catch(function (e) {
+        if (attempt >= 2 || mine !== generation) throw e;
+        return new Promise(function (resolve) { setTimeout(resolve, 1000 * (attempt + 1)); })
+          .then(function () { return create(attempt + 1); });
+      });
+    };
+    ready = create(0).then(function (conversation) {
       if (mine !== generation) return;
       state.conversation = conversation;
       save();
@@ -158,6 +179,7 @@
     }).catch(function (e) {
       if (mine === generation) systemLine("暂时连不上客服（" + e.message + "），请稍后点“新对话”重试。");
     });
+    return ready;
   }
 
   function customers() {
