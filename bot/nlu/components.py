@@ -115,16 +115,21 @@ def _ledger_terms():
 
 
 class LinearModel:
-    """TF-IDF character 1..n-grams of the text plus TF-IDF jieba words, into a linear SVM.
+    """TF-IDF character 1..n-grams of the text, TF-IDF jieba words and (weighted) TF-IDF pinyin
+    syllables and syllable bigrams (``bot.nlu.pinyin``: homophone typos, typed pinyin), into a
+    linear SVM.
 
     Fitted with scikit-learn; scoring is a few dictionary lookups and one small matrix product
     in numpy (scikit-learn's transform costs over a millisecond per single message). The model
     keeps only vocabularies, idf weights and the SVM's coefficients."""
 
-    def __init__(self, classes, char_vocab, word_vocab, coef, intercept, max_n):
+    def __init__(self, classes, char_vocab, word_vocab, coef, intercept, max_n,
+                 sound_vocab=None, sound_weight=0.0):
         self.classes = list(classes)
         self.char_vocab = char_vocab      # n-gram -> (column, idf)
         self.word_vocab = word_vocab      # word -> (column, idf)
+        self.sound_vocab = sound_vocab or {}   # pinyin syllable (bigram) -> (column, idf)
+        self.sound_weight = sound_weight
         self.coef = coef                  # (classes, columns) float32
         self.intercept = intercept
         self.max_n = max_n
@@ -140,20 +145,33 @@ class LinearModel:
 
     @classmethod
     def fit(cls, texts: list[str], tokens: list[list[str]], labels: list[str], *, C: float,
-            max_n: int) -> "LinearModel":
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.svm import LinearSVC
+            max_n: int, sound_weight: float = 0.0) -> "LinearModel":
+        import numpy as np
         from scipy.sparse import hstack
+        from sklearn.svm import LinearSVC
+        blocks = cls.vectorisers(max_n)
+        parts = [blocks[0].fit_transform(texts), blocks[1].fit_transform(tokens)]
+        if sound_weight:
+            parts.append(sound_weight * blocks[2].fit_transform(texts))
+        svm = LinearSVC(C=C, random_state=618).fit(hstack(parts).tocsr(), labels)
+        offset, out = 0, []
+        for vectoriser in blocks[:len(parts)]:
+            out.append({g: (offset + i, float(vectoriser.idf_[i]))
+                        for g, i in vectoriser.vocabulary_.items()})
+            offset += len(vectoriser.vocabulary_)
+        return cls(svm.classes_, out[0], out[1], svm.coef_.astype(np.float32),
+                   svm.intercept_.astype(np.float32), max_n,
+                   out[2] if sound_weight else None, sound_weight)
+
+    @classmethod
+    def vectorisers(cls, max_n: int):
+        """The scikit-learn vectorisers of the three blocks (for fitting, and for tests)."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from bot.nlu.pinyin import features
         chars = TfidfVectorizer(analyzer=lambda t: cls.char_ngrams(t, max_n), sublinear_tf=True)
         words = TfidfVectorizer(analyzer=cls.words, sublinear_tf=True)
-        x = hstack([chars.fit_transform(texts), words.fit_transform(tokens)]).tocsr()
-        svm = LinearSVC(C=C, random_state=618).fit(x, labels)
-        offset = len(chars.vocabulary_)
-        char_vocab = {g: (i, float(chars.idf_[i])) for g, i in chars.vocabulary_.items()}
-        word_vocab = {w: (offset + i, float(words.idf_[i])) for w, i in words.vocabulary_.items()}
-        import numpy as np
-        return cls(svm.classes_, char_vocab, word_vocab, svm.coef_.astype(np.float32),
-                   svm.intercept_.astype(np.float32), max_n)
+        sound = TfidfVectorizer(analyzer=features, sublinear_tf=True)
+        return chars, words, sound
 
     @staticmethod
     def _block(grams: list[str], vocab: dict) -> tuple[list[int], list[float]]:
@@ -174,10 +192,15 @@ class LinearModel:
         import numpy as np
         c1, v1 = self._block(self.char_ngrams(text, self.max_n), self.char_vocab)
         c2, v2 = self._block(self.words(tokens), self.word_vocab)
-        cols = c1 + c2
+        cols, vals = c1 + c2, v1 + v2
+        if getattr(self, "sound_weight", 0.0):
+            from bot.nlu.pinyin import features
+            c3, v3 = self._block(features(text), self.sound_vocab)
+            cols += c3
+            vals += [self.sound_weight * v for v in v3]
         if not cols:
             return self.intercept.copy()
-        return self.coef[:, cols] @ np.asarray(v1 + v2, dtype=np.float32) + self.intercept
+        return self.coef[:, cols] @ np.asarray(vals, dtype=np.float32) + self.intercept
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -193,7 +216,7 @@ class LinearIntentEnsemble(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"C": 1.0, "temperature": 0.15, "weight": 0.7, "max_char_ngram": 3,
-                "ranking_length": 10}
+                "sound_weight": 1.0, "ranking_length": 10}
 
     def __init__(self, config, model_storage: ModelStorage, resource: Resource, model=None):
         self._config = {**self.get_default_config(), **config}
@@ -218,7 +241,8 @@ class LinearIntentEnsemble(GraphComponent):
         self._model = LinearModel.fit([m.get(TEXT) for m in examples],
                                       [self._tokens(m) for m in examples], labels,
                                       C=float(self._config["C"]),
-                                      max_n=int(self._config["max_char_ngram"]))
+                                      max_n=int(self._config["max_char_ngram"]),
+                                      sound_weight=float(self._config["sound_weight"]))
         with self._storage.write_to(self._resource) as directory:
             (Path(directory) / "linear.pkl").write_bytes(pickle.dumps(self._model))
         return self._resource

@@ -18,21 +18,32 @@ TRAIN = [("我的快递到哪了", ["我的", "快递", "到", "哪", "了"], "o
 @pytest.fixture(scope="module")
 def model() -> LinearModel:
     texts, tokens, labels = zip(*TRAIN)
-    return LinearModel.fit(list(texts), list(tokens), list(labels), C=1.0, max_n=3)
+    return LinearModel.fit(list(texts), list(tokens), list(labels), C=1.0, max_n=3,
+                           sound_weight=0.7)
 
 
 def test_scoring_matches_scikit_learn(model):
     from scipy.sparse import hstack
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.svm import LinearSVC
     texts, tokens, labels = zip(*TRAIN)
-    chars = TfidfVectorizer(analyzer=lambda t: LinearModel.char_ngrams(t, 3), sublinear_tf=True)
-    words = TfidfVectorizer(analyzer=LinearModel.words, sublinear_tf=True)
-    x = hstack([chars.fit_transform(texts), words.fit_transform(tokens)]).tocsr()
+    chars, words, sound = LinearModel.vectorisers(3)
+    x = hstack([chars.fit_transform(texts), words.fit_transform(tokens),
+                0.7 * sound.fit_transform(texts)]).tocsr()
     svm = LinearSVC(C=1.0, random_state=618).fit(x, labels)
-    probe = ("快递到哪了 价保", ["快递", "到", "哪", "了", "价保"])
-    xp = hstack([chars.transform([probe[0]]), words.transform([probe[1]])]).tocsr()
-    assert np.allclose(svm.decision_function(xp)[0], model.margins(*probe), atol=1e-4)
+    for probe in [("快递到哪了 价保", ["快递", "到", "哪", "了", "价保"]),
+                  ("kuaidi daole ma 🙃", ["kuaidi", "daole", "ma", "🙃"])]:
+        xp = hstack([chars.transform([probe[0]]), words.transform([probe[1]]),
+                     0.7 * sound.transform([probe[0]])]).tocsr()
+        assert np.allclose(svm.decision_function(xp)[0], model.margins(*probe), atol=1e-4)
+
+
+def test_homophone_typos_and_typed_pinyin_read_like_the_words(model):
+    """价宝 (a homophone typo) and 'jiabao' (typed without a Chinese IME) sound like 价保."""
+    def top(text, tokens):
+        return model.classes[int(np.argmax(model.margins(text, tokens)))]
+    assert top("价宝", ["价", "宝"]) == "price_guarantee"
+    assert top("jiabao", ["jiabao"]) == "price_guarantee"
+    assert top("kuaidi daonale", ["kuaidi", "daonale"]) == "order_status"
 
 
 def test_it_classifies_and_survives_unknown_text(model):

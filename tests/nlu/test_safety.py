@@ -22,9 +22,21 @@ def test_false_alarms_on_ordinary_questions_stay_at_or_below_two_percent():
     assert len(alarms) / len(CASES["ordinary"]) <= 0.02, alarms
 
 
-@pytest.mark.parametrize("text", ["想死你了", "累死了", "笑死我了", "热死了今天", "这价格气死我了"])
+@pytest.mark.parametrize("text", ["想死你了", "累死了", "笑死我了", "热死了今天", "这价格气死我了",
+                                  "笑不活了家人们"])
 def test_colloquial_exaggerations_are_not_self_harm(text):
     assert detect(text) is None
+
+
+@pytest.mark.parametrize("text", ["手机充电没有反应", "其他按键都没反应", "扫地机器人没反应了",
+                                  "平板开机键按了没有任何反应"])
+def test_a_device_that_does_not_respond_is_not_a_person_who_does_not(text):
+    assert detect(text) is None
+
+
+@pytest.mark.parametrize("text", ["我妈没反应了", "叫他没有反应", "宝宝怎么叫都没有反应"])
+def test_a_person_who_does_not_respond_is_an_emergency(text):
+    assert detect(text).intent == "medical_emergency"
 
 
 def test_the_emergency_can_hide_in_a_long_message():
