@@ -124,8 +124,9 @@ class LinearModel:
     keeps only vocabularies, idf weights and the SVM's coefficients."""
 
     def __init__(self, classes, char_vocab, word_vocab, coef, intercept, max_n,
-                 sound_vocab=None, sound_weight=0.0):
+                 sound_vocab=None, sound_weight=0.0, lookups=None):
         self.classes = list(classes)
+        self.lookups = lookups or {}      # lookup table name -> compiled pattern
         self.char_vocab = char_vocab      # n-gram -> (column, idf)
         self.word_vocab = word_vocab      # word -> (column, idf)
         self.sound_vocab = sound_vocab or {}   # pinyin syllable (bigram) -> (column, idf)
@@ -143,12 +144,39 @@ class LinearModel:
     def words(tokens: list[str]) -> list[str]:
         return [w.lower() for w in tokens if w and not w.isspace()]
 
+    @staticmethod
+    def compile_lookups(tables: list[dict]) -> dict[str, "re.Pattern"]:
+        """Rasa lookup tables (``name``, ``elements``) as one pattern each, longest first."""
+        out = {}
+        for table in tables or []:
+            elements = table.get("elements")
+            if not isinstance(elements, list) or not table.get("name"):
+                continue
+            words = sorted({str(e).strip() for e in elements if str(e).strip()}, key=len,
+                           reverse=True)
+            if words:
+                out[table["name"]] = re.compile("|".join(re.escape(w) for w in words),
+                                                re.IGNORECASE)
+        return out
+
+    def with_lookups(self, text: str, tokens: list[str]) -> list[str]:
+        """The tokens plus one ``<lookup:NAME>`` word per lookup table the text mentions (a
+        product, a district, another company's platform): the model generalises from the
+        names it saw in training to every name in the table."""
+        extra = [f"<lookup:{name}>" for name, rx in getattr(self, "lookups", {}).items()
+                 if rx.search(text)]
+        return list(tokens) + extra
+
     @classmethod
     def fit(cls, texts: list[str], tokens: list[list[str]], labels: list[str], *, C: float,
-            max_n: int, sound_weight: float = 0.0) -> "LinearModel":
+            max_n: int, sound_weight: float = 0.0,
+            lookup_tables: list[dict] | None = None) -> "LinearModel":
         import numpy as np
         from scipy.sparse import hstack
         from sklearn.svm import LinearSVC
+        lookups = cls.compile_lookups(lookup_tables or [])
+        probe = cls([], {}, {}, None, None, max_n, lookups=lookups)
+        tokens = [probe.with_lookups(t, toks) for t, toks in zip(texts, tokens)]
         blocks = cls.vectorisers(max_n)
         parts = [blocks[0].fit_transform(texts), blocks[1].fit_transform(tokens)]
         if sound_weight:
@@ -161,7 +189,7 @@ class LinearModel:
             offset += len(vectoriser.vocabulary_)
         return cls(svm.classes_, out[0], out[1], svm.coef_.astype(np.float32),
                    svm.intercept_.astype(np.float32), max_n,
-                   out[2] if sound_weight else None, sound_weight)
+                   out[2] if sound_weight else None, sound_weight, lookups)
 
     @classmethod
     def vectorisers(cls, max_n: int):
@@ -191,7 +219,7 @@ class LinearModel:
     def margins(self, text: str, tokens: list[str]):
         import numpy as np
         c1, v1 = self._block(self.char_ngrams(text, self.max_n), self.char_vocab)
-        c2, v2 = self._block(self.words(tokens), self.word_vocab)
+        c2, v2 = self._block(self.words(self.with_lookups(text, tokens)), self.word_vocab)
         cols, vals = c1 + c2, v1 + v2
         if getattr(self, "sound_weight", 0.0):
             from bot.nlu.pinyin import features
@@ -242,7 +270,8 @@ class LinearIntentEnsemble(GraphComponent):
                                       [self._tokens(m) for m in examples], labels,
                                       C=float(self._config["C"]),
                                       max_n=int(self._config["max_char_ngram"]),
-                                      sound_weight=float(self._config["sound_weight"]))
+                                      sound_weight=float(self._config["sound_weight"]),
+                                      lookup_tables=training_data.lookup_tables)
         with self._storage.write_to(self._resource) as directory:
             (Path(directory) / "linear.pkl").write_bytes(pickle.dumps(self._model))
         return self._resource
@@ -375,13 +404,16 @@ class LedgerEntityExtractor(GraphComponent):
         for p in find_pattern_entities(text):
             add(p.entity, p.start, p.end, p.value)
         if self._nlp is not None:
-            for ent in self._nlp(text).ents:
-                add(ent.label_, ent.start_char, ent.end_char, ent.ent_id_ or ent.text)
             rx, by_text = self._lexicon_regex()
-            if rx is not None:
-                for m in rx.finditer(text):
-                    label, value = by_text[m.group(0).lower()]
-                    add(label, m.start(), m.end(), value)
+            hits = list(rx.finditer(text)) if rx is not None else []
+            # the ruler matches whole tokens of lexicon terms, so it can only find something
+            # where the substring search did: most messages name no product and skip spaCy
+            if hits:
+                for ent in self._nlp(text).ents:
+                    add(ent.label_, ent.start_char, ent.end_char, ent.ent_id_ or ent.text)
+            for m in hits:
+                label, value = by_text[m.group(0).lower()]
+                add(label, m.start(), m.end(), value)
         return sorted(found, key=lambda e: e["start"])
 
     def process(self, messages: list[Message]) -> list[Message]:

@@ -132,6 +132,9 @@ KNOWLEDGE = re.compile(
 URGENT = re.compile(
     r"刚才|刚刚|现在|正在|已经|救命|急|快不行|怎么办|在吐|吐了|不醒|没反应|要紧吗|赶紧|马上|快回|"
     rf"(?:吞|吃|喝|服)了{AMOUNT}|把.{{0,16}}(?:吞|吃|喝)了")
+# an injury by accident (割到, 不小心划到) is not self-harm; bleeding rules still make it an emergency
+_ACCIDENT = re.compile(r"不小心|没注意|割到|切到|划到|碰到|磕到|摔|玻璃|切菜|削.{0,4}(?:皮|水果)")
+_INTENT_WORDS = re.compile(r"不想活|自杀|轻生|结束|想死|寻死|活不下去|故意|自己割|想割|要割")
 _NOT_SELF_HARM = re.compile(r"笑不活|想死你|想死我了|想死(?:它|他|她|宝宝|咪咪|狗狗)了|想死您")
 
 
@@ -151,6 +154,8 @@ def detect(text: str) -> Hit | None:
             continue
         if intent == "self_harm":
             if _NOT_SELF_HARM.search(compact) and not re.search(r"不想活|自杀|轻生|割腕|跳楼|结束", compact):
+                continue
+            if rule == "suicidal" and _ACCIDENT.search(compact) and not _INTENT_WORDS.search(compact):
                 continue
         elif knowledge:
             continue

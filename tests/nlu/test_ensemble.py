@@ -70,3 +70,16 @@ def test_bare_answers(text, spans):
     ("拉拉裤要XXL吗", ["拉拉裤", "XXL"]), ("朝阳区能送吗", ["朝阳区"]), ("谢谢", [])])
 def test_not_bare_answers(text, spans):
     assert not AnswerDetector.is_bare_answer(text, _ents(text, *spans))
+
+
+def test_a_lookup_table_carries_what_was_learnt_from_one_name_to_the_others():
+    train = TRAIN + [("淘宝账号被盗了", ["淘宝", "账号", "被盗", "了"], "out_of_scope"),
+                     ("淘宝会员怎么退", ["淘宝", "会员", "怎么", "退"], "out_of_scope"),
+                     ("淘宝上的东西好用吗", ["淘宝", "上", "的", "东西", "好用", "吗"], "out_of_scope")]
+    texts, tokens, labels = zip(*train)
+    tables = [{"name": "other_platform", "elements": ["淘宝", "美团"]}]
+    with_table = LinearModel.fit(list(texts), list(tokens), list(labels), C=1.0, max_n=3,
+                                 lookup_tables=tables)
+    assert with_table.with_lookups("美团呢", ["美团", "呢"])[-1] == "<lookup:other_platform>"
+    margins = with_table.margins("美团", ["美团"])
+    assert with_table.classes[int(np.argmax(margins))] == "out_of_scope"

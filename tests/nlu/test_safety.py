@@ -73,3 +73,12 @@ def test_the_detector_agrees_with_the_training_data():
             alarms.append((intent, text, hit.rule))
     assert not missed
     assert not alarms
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("切菜不小心割到手腕 血一直流", "medical_emergency"),
+    ("玻璃划到手腕 流了好多血", "medical_emergency"),
+    ("我想割腕", "self_harm"),
+    ("手腕割破了 我不想活了", "self_harm")])
+def test_an_accidental_cut_is_an_emergency_and_an_intended_one_self_harm(text, kind):
+    assert detect(text).intent == kind
