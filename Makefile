@@ -8,7 +8,7 @@ export BOT_VAR_DIR ?= $(CURDIR)/var
 MODEL := models/product.tar.gz
 # Everything that changes what the model learns; a change retrains, nothing else does.
 TRAIN_INPUTS := config.yml $(wildcard domain/*.yml) $(shell find data -type f 2>/dev/null) \
-	$(wildcard bot/nlu/*.py) bot/ledger/catalogue.py
+	$(wildcard bot/nlu/*.py) $(wildcard bot/nlu/lexicons/*.yml) bot/ledger/catalogue.py
 
 .PHONY: run test setup ledger model sysdeps clean help
 

@@ -114,6 +114,51 @@ def _ledger_terms():
         return build_lexicon(session)
 
 
+class LookupMatcher:
+    """Which lookup tables (``name``, ``elements``) a text mentions, case-insensitively.
+
+    Words are bucketed by their first character, so a message costs a few dictionary lookups
+    per character however long the tables are (a regex alternation of two thousand words costs
+    far more)."""
+
+    def __init__(self, tables: list[dict]):
+        self.buckets: dict[str, list[tuple[str, str]]] = {}
+        for table in tables:
+            name, elements = table.get("name"), table.get("elements")
+            if not name or not isinstance(elements, list):
+                continue
+            for element in elements:
+                word = str(element).strip().lower()
+                if word:
+                    self.buckets.setdefault(word[0], []).append((word, name))
+        for bucket in self.buckets.values():
+            bucket.sort(key=lambda w: -len(w[0]))
+
+    def tables_in(self, text: str) -> list[str]:
+        low = text.lower()
+        found: list[str] = []
+        for i, c in enumerate(low):
+            for word, name in self.buckets.get(c, ()):
+                if name not in found and low.startswith(word, i):
+                    found.append(name)
+        return sorted(found)
+
+
+def load_lexicons(path: str | Path | None) -> list[dict]:
+    """The lookup tables of the team-written lexicons (``bot/nlu/lexicons/*.yml``): kept out of
+    ``data/`` so that only the linear model reads them (the RegexFeaturizer would run each as a
+    regex alternation of hundreds of words on every message)."""
+    from rasa.shared.nlu.training_data.loading import load_data
+    from bot.settings import PROJECT_ROOT
+    tables: list[dict] = []
+    if path and not Path(path).is_absolute():
+        path = PROJECT_ROOT / path
+    if path and Path(path).is_dir():
+        for file in sorted(Path(path).glob("*.yml")):
+            tables += load_data(str(file)).lookup_tables
+    return tables
+
+
 class LinearModel:
     """TF-IDF character 1..n-grams of the text, TF-IDF jieba words and (weighted) TF-IDF pinyin
     syllables and syllable bigrams (``bot.nlu.pinyin``: homophone typos, typed pinyin), into a
@@ -126,7 +171,7 @@ class LinearModel:
     def __init__(self, classes, char_vocab, word_vocab, coef, intercept, max_n,
                  sound_vocab=None, sound_weight=0.0, lookups=None):
         self.classes = list(classes)
-        self.lookups = lookups or {}      # lookup table name -> compiled pattern
+        self.lookups = lookups            # LookupMatcher or None
         self.char_vocab = char_vocab      # n-gram -> (column, idf)
         self.word_vocab = word_vocab      # word -> (column, idf)
         self.sound_vocab = sound_vocab or {}   # pinyin syllable (bigram) -> (column, idf)
@@ -144,27 +189,12 @@ class LinearModel:
     def words(tokens: list[str]) -> list[str]:
         return [w.lower() for w in tokens if w and not w.isspace()]
 
-    @staticmethod
-    def compile_lookups(tables: list[dict]) -> dict[str, "re.Pattern"]:
-        """Rasa lookup tables (``name``, ``elements``) as one pattern each, longest first."""
-        out = {}
-        for table in tables or []:
-            elements = table.get("elements")
-            if not isinstance(elements, list) or not table.get("name"):
-                continue
-            words = sorted({str(e).strip() for e in elements if str(e).strip()}, key=len,
-                           reverse=True)
-            if words:
-                out[table["name"]] = re.compile("|".join(re.escape(w) for w in words),
-                                                re.IGNORECASE)
-        return out
-
     def with_lookups(self, text: str, tokens: list[str]) -> list[str]:
         """The tokens plus one ``<lookup:NAME>`` word per lookup table the text mentions (a
-        product, a district, another company's platform): the model generalises from the
-        names it saw in training to every name in the table."""
-        extra = [f"<lookup:{name}>" for name, rx in getattr(self, "lookups", {}).items()
-                 if rx.search(text)]
+        product, a district, a drug, another company's platform): the model generalises from
+        the names it saw in training to every name in the table."""
+        matcher = getattr(self, "lookups", None)
+        extra = [f"<lookup:{name}>" for name in matcher.tables_in(text)] if matcher else []
         return list(tokens) + extra
 
     @classmethod
@@ -174,7 +204,7 @@ class LinearModel:
         import numpy as np
         from scipy.sparse import hstack
         from sklearn.svm import LinearSVC
-        lookups = cls.compile_lookups(lookup_tables or [])
+        lookups = LookupMatcher(lookup_tables or [])
         probe = cls([], {}, {}, None, None, max_n, lookups=lookups)
         tokens = [probe.with_lookups(t, toks) for t, toks in zip(texts, tokens)]
         blocks = cls.vectorisers(max_n)
@@ -244,7 +274,13 @@ class LinearIntentEnsemble(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"C": 1.0, "temperature": 0.15, "weight": 0.7, "max_char_ngram": 3,
-                "sound_weight": 1.0, "ranking_length": 10}
+                "sound_weight": 1.0, "lexicons": "bot/nlu/lexicons", "ranking_length": 10}
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        from bot.settings import PROJECT_ROOT
+        path = config.get("lexicons", cls.get_default_config()["lexicons"])
+        return _dir_digest(str(PROJECT_ROOT / path) if path else None)
 
     def __init__(self, config, model_storage: ModelStorage, resource: Resource, model=None):
         self._config = {**self.get_default_config(), **config}
@@ -271,7 +307,8 @@ class LinearIntentEnsemble(GraphComponent):
                                       C=float(self._config["C"]),
                                       max_n=int(self._config["max_char_ngram"]),
                                       sound_weight=float(self._config["sound_weight"]),
-                                      lookup_tables=training_data.lookup_tables)
+                                      lookup_tables=list(training_data.lookup_tables)
+                                      + load_lexicons(self._config["lexicons"]))
         with self._storage.write_to(self._resource) as directory:
             (Path(directory) / "linear.pkl").write_bytes(pickle.dumps(self._model))
         return self._resource

@@ -81,5 +81,16 @@ def test_a_lookup_table_carries_what_was_learnt_from_one_name_to_the_others():
     with_table = LinearModel.fit(list(texts), list(tokens), list(labels), C=1.0, max_n=3,
                                  lookup_tables=tables)
     assert with_table.with_lookups("美团呢", ["美团", "呢"])[-1] == "<lookup:other_platform>"
+    assert with_table.with_lookups("美食呢", ["美食", "呢"]) == ["美食", "呢"]
     margins = with_table.margins("美团", ["美团"])
     assert with_table.classes[int(np.argmax(margins))] == "out_of_scope"
+
+
+def test_the_lookup_matcher_finds_every_table_a_text_mentions():
+    from bot.nlu.components import LookupMatcher, load_lexicons
+    m = LookupMatcher([{"name": "a", "elements": ["淘宝", "Switch"]},
+                       {"name": "b", "elements": ["淘宝网", "海淀区"]}])
+    assert m.tables_in("我在淘宝网买的SWITCH 送到海淀区") == ["a", "b"]
+    assert m.tables_in("淘") == [] and m.tables_in("") == []
+    names = {t["name"] for t in load_lexicons("bot/nlu/lexicons")}
+    assert {"other_platform", "drug_name", "place", "pet_breed", "product_model"} <= names
