@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 ORIGINAL_TEXT = "original_text"
 SCRIPT = "script"
 SAFETY = "safety"
+LEXICON_SPANS = "lexicon_spans"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
@@ -133,6 +134,22 @@ class LookupMatcher:
                     self.buckets.setdefault(word[0], []).append((word, name))
         for bucket in self.buckets.values():
             bucket.sort(key=lambda w: -len(w[0]))
+
+    def spans(self, text: str, skip: tuple[str, ...] = ()) -> list[tuple[int, int, str]]:
+        """(start, end, table) of the longest mention at each position, left to right, not
+        overlapping; tables in ``skip`` ignored."""
+        low = text.lower()
+        out: list[tuple[int, int, str]] = []
+        i = 0
+        while i < len(low):
+            hit = next(((w, n) for w, n in self.buckets.get(low[i], ())
+                        if n not in skip and low.startswith(w, i)), None)
+            if hit:
+                out.append((i, i + len(hit[0]), hit[1]))
+                i += len(hit[0])
+            else:
+                i += 1
+        return out
 
     def tables_in(self, text: str) -> list[str]:
         low = text.lower()
@@ -345,6 +362,12 @@ class LinearIntentEnsemble(GraphComponent):
             ranking = self.blend(text, self._tokens(message), message.get(INTENT_RANKING_KEY) or [])
             message.set(INTENT, dict(ranking[0]), add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+            matcher = getattr(self._model, "lookups", None)
+            if matcher is not None:
+                # names the lexicons know (a drug, a breed, a place, a model) for AnswerDetector;
+                # another company's name alone is no answer to any question of ours
+                message.set(LEXICON_SPANS, [(a, b) for a, b, _ in
+                                            matcher.spans(text, skip=("other_platform",))])
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -481,7 +504,8 @@ _ANSWER_FILLER = re.compile(
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class AnswerDetector(GraphComponent):
     """A message that is nothing but entities (an order number, a district, a weight, a drug or
-    product name, a size...) with at most some filler words is an answer to the assistant's
+    product name, a size...) or names the lexicons know (``LinearIntentEnsemble`` leaves their
+    spans on the message) with at most some filler words is an answer to the assistant's
     question: ``inform``, whatever the classifiers guessed from a two-word text."""
 
     def __init__(self, config):
@@ -510,8 +534,9 @@ class AnswerDetector(GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             intent = (message.get(INTENT) or {}).get("name")
-            if intent == "inform" or not self.is_bare_answer(message.get(TEXT) or "",
-                                                             message.get(ENTITIES) or []):
+            spans = list(message.get(ENTITIES) or []) + [
+                {"start": a, "end": b} for a, b in message.get(LEXICON_SPANS) or []]
+            if intent == "inform" or not self.is_bare_answer(message.get(TEXT) or "", spans):
                 continue
             ranking = [{"name": "inform", "confidence": 1.0}] + [
                 r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get("name") != "inform"]

@@ -53,10 +53,14 @@ def to_halfwidth(text: str) -> str:
 
 def detect_script(text: str) -> str:
     """``traditional`` when more characters are Traditional-only than Simplified-only."""
-    t2s, s2t = _converters()
     traditional = sum(1 for c in text if _char_t2s(c) != c)
-    simplified = sum(1 for c in text if "\u4e00" <= c <= "\u9fff" and s2t.convert(c) != c)
+    simplified = sum(1 for c in text if "\u4e00" <= c <= "\u9fff" and _char_s2t(c) != c)
     return "traditional" if traditional > simplified else "simplified"
+
+
+@lru_cache(maxsize=8192)
+def _char_s2t(char: str) -> str:
+    return _converters()[1].convert(char)
 
 
 def normalise(text: str) -> tuple[str, str]:

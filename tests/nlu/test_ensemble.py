@@ -94,3 +94,15 @@ def test_the_lookup_matcher_finds_every_table_a_text_mentions():
     assert m.tables_in("淘") == [] and m.tables_in("") == []
     names = {t["name"] for t in load_lexicons("bot/nlu/lexicons")}
     assert {"other_platform", "drug_name", "place", "pet_breed", "product_model"} <= names
+
+
+def test_lexicon_names_alone_are_bare_answers_but_another_platform_is_not():
+    from bot.nlu.components import LookupMatcher, load_lexicons
+    m = LookupMatcher(load_lexicons("bot/nlu/lexicons"))
+
+    def bare(text):
+        spans = [{"start": a, "end": b} for a, b, _ in m.spans(text, skip=("other_platform",))]
+        return AnswerDetector.is_bare_answer(text, spans)
+    assert bare("板蓝根") and bare("就那个马尔济斯") and bare("北京")
+    assert not bare("淘宝") and not bare("布洛芬能和头孢一起吃吗")
+    assert m.spans("在淘宝买的") == [(1, 3, "other_platform")]
