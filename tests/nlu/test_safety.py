@@ -29,7 +29,7 @@ def test_colloquial_exaggerations_are_not_self_harm(text):
 
 
 @pytest.mark.parametrize("text", ["手机充电没有反应", "其他按键都没反应", "扫地机器人没反应了",
-                                  "平板开机键按了没有任何反应"])
+                                  "平板开机键按了没有任何反应", "我点了转人工没反应"])
 def test_a_device_that_does_not_respond_is_not_a_person_who_does_not(text):
     assert detect(text) is None
 
