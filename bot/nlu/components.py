@@ -377,16 +377,19 @@ class LinearIntentEnsemble(GraphComponent):
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
 class LedgerEntityExtractor(GraphComponent):
     """Entities from a spaCy pipeline (blank ``zh``, jieba segmenter) whose entity ruler is built
-    from the ledger at training time and stored in the model, plus pattern entities (order
-    numbers, money, weights, ages, diaper sizes, dates, quantities). Values are normalised."""
+    from the ledger at training time and stored in the model (plus the drug names of the team's
+    lexicon that the shop does not sell), plus pattern entities (order numbers, money, weights,
+    ages, diaper sizes, dates, quantities). Values are normalised."""
 
     NAME = "ledger_entities"
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
         from bot.nlu.lexicon import lexicon_fingerprint
+        from bot.settings import PROJECT_ROOT
+        lexicons = _dir_digest(str(PROJECT_ROOT / config.get("lexicons", "bot/nlu/lexicons")))
         try:
-            return lexicon_fingerprint(_ledger_terms())
+            return f"{lexicon_fingerprint(_ledger_terms())}-{lexicons}"
         except Exception as exc:  # noqa: BLE001 - no ledger yet: training will say so clearly
             log.warning("could not read the ledger for the entity lexicon: %s", exc)
             return None
@@ -407,11 +410,32 @@ class LedgerEntityExtractor(GraphComponent):
         import spacy
         return spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
 
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        # team-written lexicon tables whose names become entities (label, table) beside the
+        # ledger's: a drug the shop does not sell is still a drug ("we have no label facts")
+        return {"lexicons": "bot/nlu/lexicons", "lexicon_entities": {"drug": "drug_name"}}
+
+    def _lexicon_terms(self, ledger_terms) -> list:
+        from bot.nlu.lexicon import Term
+        config = {**self.get_default_config(), **(self._config or {})}
+        known = {t.text.lower() for t in ledger_terms}
+        tables = {t["name"]: t["elements"] for t in load_lexicons(config["lexicons"])}
+        out = []
+        for label, table in (config["lexicon_entities"] or {}).items():
+            for word in tables.get(table, []):
+                word = str(word).strip()
+                if word and word.lower() not in known:
+                    known.add(word.lower())
+                    out.append(Term(label, word, word))
+        return out
+
     def train(self, training_data: TrainingData) -> Resource:
         import jieba
         terms = _ledger_terms()
         if not terms:
             raise RuntimeError("the ledger holds no catalogue: run `bot ledger seed` before training")
+        terms = list(terms) + self._lexicon_terms(terms)
         for term in terms:
             if " " not in term.text:
                 jieba.add_word(term.text, 20000)

@@ -65,12 +65,17 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
                         r"|上个月|这周|本周|这个月|本月|双十一|双11|双12|\d{1,2}月\d{1,2}[日号]|\d{1,2}月份?"
                         r"|(?<!\d)618(?!\d)")),
     ("quantity", re.compile(rf"(?<![第换上下这那哪每某\d])(?:{NUM})\s*(?:件|包|盒|瓶|台|箱|袋|罐|部|个|双|套)(?!月|电影|人|问题|客服)")),
+    # a message that is only a small number answers "how many?" (3, 两, 十二)
+    ("quantity", re.compile(r"^\s*(?:\d{1,2}|[零一二两三四五六七八九十]{1,3})(?=\s*[。.!！~]?\s*$)")),
 ]
 
 
 def _value(entity: str, text: str, today: date) -> str | None:
     t = text.strip()
     if entity == "order_no":
+        # 1234567890, 9876543210, 0000000000: someone testing, not an order number
+        if len(set(t)) == 1 or t in "0123456789012345" or t in "9876543210987654":
+            return None
         return t
     if entity == "money":
         n = cn_number(re.sub(r"[¥￥\s元块钱rmbRMB]", "", t))

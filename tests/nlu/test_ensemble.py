@@ -106,3 +106,14 @@ def test_lexicon_names_alone_are_bare_answers_but_another_platform_is_not():
     assert bare("板蓝根") and bare("就那个马尔济斯") and bare("北京")
     assert not bare("淘宝") and not bare("布洛芬能和头孢一起吃吗")
     assert m.spans("在淘宝买的") == [(1, 3, "other_platform")]
+
+
+def test_drugs_the_shop_does_not_sell_are_still_drug_entities():
+    from bot.nlu.components import LedgerEntityExtractor
+    from bot.nlu.lexicon import Term
+    ledger = [Term("drug", "美林", "布洛芬混悬液")]
+    extra = LedgerEntityExtractor({}, None, None)._lexicon_terms(ledger)
+    by_text = {t.text: t for t in extra}
+    assert by_text["板蓝根"] == Term("drug", "板蓝根", "板蓝根")
+    assert "美林" not in by_text          # the ledger's own term (and its value) wins
+    assert {t.label for t in extra} == {"drug"}

@@ -56,3 +56,13 @@ def test_dates_follow_the_ledger_clock():
 def test_quantities_of_goods():
     assert ents("买了3包")[0] == ("quantity", "3包", "3")
     assert ents("一共两件")[0][2] == "2"
+
+
+@pytest.mark.parametrize("text,value", [("3", "3"), ("两", "2"), ("十二", "12"), (" 12 。", "12")])
+def test_a_message_that_is_only_a_small_number_is_a_quantity(text, value):
+    assert [(p.entity, p.value) for p in find_pattern_entities(text)] == [("quantity", value)]
+
+
+@pytest.mark.parametrize("text", ["520", "12345", "买了3", "1234567890", "9876543210", "1111111111"])
+def test_larger_bare_numbers_and_test_strings_are_no_quantity_nor_order(text):
+    assert find_pattern_entities(text) == []
