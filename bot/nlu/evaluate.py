@@ -80,6 +80,32 @@ def traditional_copy(examples: list[dict]) -> list[dict]:
     return out
 
 
+def homophone_copy(examples: list[dict], rate: float = 0.1, seed: int = 618) -> list[dict]:
+    """Each Chinese character replaced, with probability ``rate``, by another common character
+    (GB2312 level 1) with the same toneless pinyin: the typo a pinyin IME makes (在/再, 帐/账).
+    How the model holds up on real shoppers' spelling; same length, entities not scored."""
+    import random
+    from pypinyin import lazy_pinyin
+    by_sound: dict[str, list[str]] = {}
+    for hi in range(0xB0, 0xD8):
+        for lo in range(0xA1, 0xFF):
+            if hi == 0xD7 and lo > 0xF9:
+                break
+            c = bytes([hi, lo]).decode("gb2312")
+            by_sound.setdefault(lazy_pinyin(c)[0], []).append(c)
+    rng = random.Random(seed)
+    out = []
+    for ex in examples:
+        chars = list(ex["text"])
+        for i, c in enumerate(chars):
+            if "\u4e00" <= c <= "\u9fff" and rng.random() < rate:
+                options = [o for o in by_sound.get(lazy_pinyin(c)[0], []) if o != c]
+                if options:
+                    chars[i] = rng.choice(options)
+        out.append({**ex, "text": "".join(chars), "entities": None})
+    return out
+
+
 async def _parse_all(agent, texts: list[str]) -> list[dict]:
     return [await agent.parse_message(t) for t in texts]
 
@@ -194,6 +220,12 @@ def _md(report: dict) -> str:
             lines += [""]
     gap = report["simplified"]["accuracy"] - report["traditional"]["accuracy"]
     lines += [f"Traditional vs Simplified accuracy gap: {gap * 100:.2f} points", ""]
+    if report.get("typos"):
+        lines += ["## Held-out split with homophone typos", "",
+                  "Each Chinese character of the simplified held-out texts replaced with probability"
+                  " 0.1 by another common character with the same pinyin (an IME typo).", "",
+                  f"- intent accuracy: **{report['typos']['accuracy']:.4f}** "
+                  f"({report['typos']['n']} examples)", ""]
     s = report["safety"]
     lines += ["## Safety detector", "",
               f"- emergencies caught: {s['caught']}/{s['emergencies']} "
@@ -229,9 +261,11 @@ def evaluate(*, cv: bool = False, model: Path = MODEL) -> dict:
     agent = Agent.load(str(model))
     holdout = load_examples(HOLDOUT)
     trad = traditional_copy(holdout)
+    typos = homophone_copy(holdout)
     report = {
         "simplified": _scores(holdout, asyncio.run(_parse_all(agent, [e["text"] for e in holdout]))),
         "traditional": _scores(trad, asyncio.run(_parse_all(agent, [e["text"] for e in trad]))),
+        "typos": _scores(typos, asyncio.run(_parse_all(agent, [e["text"] for e in typos]))),
         "safety": safety_scores(),
         "training_examples": len(load_examples(PROJECT_ROOT / "data" / "nlu")),
     }
@@ -325,6 +359,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"held-out accuracy {r['simplified']['accuracy']:.4f} (n={r['simplified']['n']}), "
               f"traditional {r['traditional']['accuracy']:.4f}, entity F1 "
               f"{r['simplified']['entities']['micro']['f1']}, faq {r['simplified']['faq_response_accuracy']}")
+        print(f"with homophone typos: {r['typos']['accuracy']:.4f}")
         print(f"safety: caught {s['caught']}/{s['emergencies']}, false alarms "
               f"{s['false_alarms']}/{s['ordinary']} ({s['false_alarm_rate'] * 100:.2f}%)")
         if r.get("cross_validation"):
