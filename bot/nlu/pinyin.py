@@ -14,25 +14,32 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["syllables", "features"]
+__all__ = ["syllables", "features", "table"]
 
 _CHUNK = re.compile(r"[a-zA-Z]+|[\u3400-\u9fff]+|[0-9]+|\S")
 
 
-@lru_cache(maxsize=16384)
-def _char(c: str) -> str:
+@lru_cache(maxsize=1)
+def table() -> dict[str, str]:
+    """Toneless pinyin of every CJK character (U+3400..U+9FFF), built once (~0.5 s): a
+    per-character cache would miss on every new character, and pypinyin costs ~20 us a call."""
     from pypinyin import lazy_pinyin
-    return lazy_pinyin(c)[0]
+    chars = [chr(code) for code in range(0x3400, 0xA000)]
+    return {c: lazy_pinyin(c)[0] for c in chars}
+
+
+def _char(c: str) -> str:
+    got = table().get(c)
+    if got is None:
+        from pypinyin import lazy_pinyin
+        got = lazy_pinyin(c)[0]
+    return got
 
 
 @lru_cache(maxsize=1)
 def _syllable_set() -> frozenset[str]:
-    out = set()
-    for code in range(0x4E00, 0x9FA6):
-        s = _char(chr(code))
-        if s.isascii() and s.isalpha():
-            out.add(s)
-    return frozenset(out)
+    return frozenset(s for c, s in table().items()
+                     if "\u4e00" <= c <= "\u9fa5" and s.isascii() and s.isalpha())
 
 
 @lru_cache(maxsize=4096)

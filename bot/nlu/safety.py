@@ -149,8 +149,9 @@ def detect(text: str) -> Hit | None:
     simple = _simplify(text[:4000])
     compact = re.sub(r"[\s,，.。!！?？~、…]+", "", simple)
     knowledge = bool(KNOWLEDGE.search(compact)) and not URGENT.search(compact)
+    same = simple == compact          # most messages: no spaces or punctuation to drop
     for intent, rule, pattern in RULES:
-        if not (pattern.search(simple) or pattern.search(compact)):
+        if not (pattern.search(compact) or (not same and pattern.search(simple))):
             continue
         if intent == "self_harm":
             if _NOT_SELF_HARM.search(compact) and not re.search(r"不想活|自杀|轻生|割腕|跳楼|结束", compact):
