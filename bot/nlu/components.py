@@ -7,6 +7,7 @@ Pipeline order (config.yml): ChineseNormaliser -> LedgerJiebaTokenizer -> featur
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 from pathlib import Path
@@ -115,6 +116,13 @@ def _ledger_terms():
         return build_lexicon(session)
 
 
+def _lower_same_length(text: str) -> str:
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)   # İ -> i̇ is longer
+
+
 class LookupMatcher:
     """Which lookup tables (``name``, ``elements``) a text mentions, case-insensitively.
 
@@ -138,7 +146,7 @@ class LookupMatcher:
     def spans(self, text: str, skip: tuple[str, ...] = ()) -> list[tuple[int, int, str]]:
         """(start, end, table) of the longest mention at each position, left to right, not
         overlapping; tables in ``skip`` ignored."""
-        low = text.lower()
+        low = _lower_same_length(text)
         out: list[tuple[int, int, str]] = []
         i = 0
         while i < len(low):
@@ -299,7 +307,7 @@ class LinearIntentEnsemble(GraphComponent):
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
         from bot.settings import PROJECT_ROOT
         path = config.get("lexicons", cls.get_default_config()["lexicons"])
-        return _dir_digest(str(PROJECT_ROOT / path) if path else None)
+        return _dir_digest(str(PROJECT_ROOT / path)) if path else None
 
     def __init__(self, config, model_storage: ModelStorage, resource: Resource, model=None):
         self._config = {**self.get_default_config(), **config}
@@ -392,7 +400,8 @@ class LedgerEntityExtractor(GraphComponent):
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
         from bot.nlu.lexicon import lexicon_fingerprint
         from bot.settings import PROJECT_ROOT
-        lexicons = _dir_digest(str(PROJECT_ROOT / config.get("lexicons", "bot/nlu/lexicons")))
+        path = config.get("lexicons", "bot/nlu/lexicons")
+        lexicons = _dir_digest(str(PROJECT_ROOT / path)) if path else None
         try:
             return f"{lexicon_fingerprint(_ledger_terms())}-{lexicons}"
         except Exception as exc:  # noqa: BLE001 - no ledger yet: training will say so clearly
@@ -427,10 +436,14 @@ class LedgerEntityExtractor(GraphComponent):
         known = {t.text.lower() for t in ledger_terms}
         tables = {t["name"]: t["elements"] for t in load_lexicons(config["lexicons"])}
         out = []
+        ledger_words = sorted(known, key=len, reverse=True)
         for label, table in (config["lexicon_entities"] or {}).items():
             for word in tables.get(table, []):
                 word = str(word).strip()
-                if word and word.lower() not in known:
+                # three characters at least (快克 hides in 很快克服), and never a longer name
+                # around the ledger's own term (三九感冒灵 must keep the shop's 感冒灵 value)
+                if (len(word) >= 3 and word.lower() not in known
+                        and not any(k in word.lower() for k in ledger_words)):
                     known.add(word.lower())
                     out.append(Term(label, word, word))
         return out
@@ -440,16 +453,20 @@ class LedgerEntityExtractor(GraphComponent):
         terms = _ledger_terms()
         if not terms:
             raise RuntimeError("the ledger holds no catalogue: run `bot ledger seed` before training")
+        ledger_words = sorted({t.text for t in terms if " " not in t.text})
         terms = list(terms) + self._lexicon_terms(terms)
-        for term in terms:
-            if " " not in term.text:
-                jieba.add_word(term.text, 20000)
+        # only the ledger's words join jieba (they are in the tokenizer's user dictionary too):
+        # a word added here after the training data was tokenized would split the same text
+        # differently at serving time
+        for word in ledger_words:
+            jieba.add_word(word, 20000)
         nlp = self._blank()
         ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER",
                                                      "overwrite_ents": True})
         ruler.add_patterns([{"label": t.label, "pattern": t.text, "id": t.value} for t in terms])
         with self._storage.write_to(self._resource) as directory:
             nlp.to_disk(Path(directory) / "spacy")
+            (Path(directory) / "jieba_words.json").write_text(json.dumps(ledger_words, ensure_ascii=False))
         self._nlp = nlp
         return self._resource
 
@@ -460,11 +477,14 @@ class LedgerEntityExtractor(GraphComponent):
         try:
             with model_storage.read_from(resource) as directory:
                 nlp = spacy.load(Path(directory) / "spacy")
+                words_file = Path(directory) / "jieba_words.json"
+                words = (json.loads(words_file.read_text()) if words_file.exists() else
+                         [p["pattern"] for p in nlp.get_pipe("entity_ruler").patterns
+                          if " " not in p["pattern"]])
         except ValueError:
             return cls(config, model_storage, resource)
-        for pattern in nlp.get_pipe("entity_ruler").patterns:
-            if " " not in pattern["pattern"]:
-                jieba.add_word(pattern["pattern"], 20000)
+        for word in words:
+            jieba.add_word(word, 20000)
         return cls(config, model_storage, resource, nlp)
 
     def _lexicon_regex(self):

@@ -66,7 +66,8 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
                         r"|(?<!\d)618(?!\d)")),
     ("quantity", re.compile(rf"(?<![第换上下这那哪每某\d])(?:{NUM})\s*(?:件|包|盒|瓶|台|箱|袋|罐|部|个|双|套)(?!月|电影|人|问题|客服)")),
     # a message that is only a small number answers "how many?" (3, 两, 十二)
-    ("quantity", re.compile(r"^\s*(?:\d{1,2}|[零一二两三四五六七八九十]{1,3})(?=\s*[。.!！~]?\s*$)")),
+    ("quantity", re.compile(r"^\s*(?P<n>[1-9]\d?|[一二两三四五六七八九]|十[一二三四五六七八九]?"
+                            r"|[二两三四五六七八九]十[一二三四五六七八九]?)(?=\s*[。.!！~]?\s*$)")),
 ]
 
 
@@ -157,13 +158,14 @@ def find_pattern_entities(text: str, *, now: datetime | None = None) -> list[Pat
     found: list[PatternEntity] = []
     taken: list[tuple[int, int]] = []
     for entity, pattern in _PATTERNS:
+        group = "n" if "n" in pattern.groupindex else 0     # the number, not the space around it
         for m in pattern.finditer(text):
-            start, end = m.span()
+            start, end = m.span(group)
             if any(start < e and s < end for s, e in taken):
                 continue
-            value = _value(entity, m.group(0), today)
+            value = _value(entity, m.group(group), today)
             if value is None:
                 continue
-            found.append(PatternEntity(entity, start, end, m.group(0), value))
+            found.append(PatternEntity(entity, start, end, m.group(group), value))
             taken.append((start, end))
     return sorted(found, key=lambda e: e.start)

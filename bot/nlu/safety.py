@@ -118,7 +118,7 @@ RULES: list[tuple[str, str, re.Pattern]] = [
         r"感觉要死了|人倒下|^救命|救命救命|救命啊|"
         r"把.{0,12}当(?:成)?(?:糖|糖豆|糖果|维生素|零食|饮料).{0,6}(?:吃|喝|给)|又吃了一遍|吃了两遍|重复(?:吃|服)了|多吃了一次|"
         r"嘴唇肿|喘气费劲|呼吸急促|喉咙(?:很|好|特别)?紧|说话不利索|筷子掉|叫.{0,4}没反应|"
-        r"(?:(?<![机器个商客工主家])人(?!工)|(?<!其)他|(?<!其)她|孩子|宝宝|老人|老公|老婆|外婆|外公|奶奶|爷爷|我妈|我爸|我爷|我奶|爸爸|妈妈).{0,4}没(?:有)?反应|头.{0,4}炸开|"
+        rf"(?:(?<!机器)人(?!工)|(?<!其)他|(?<!其)她|{CHILD}|老人|老公|老婆|妈|爸|奶奶|爷爷|姥姥|姥爷|外婆|外公|阿嬷|阿公|朋友|同事|家人|室友|老爷子|老太太).{{0,10}}没(?:有)?(?:任何)?反应|头.{{0,4}}炸开|"
         r"(?:孩子|娃|宝宝|小孩|人|老人|他|她|儿子|女儿).{0,6}掉(?:进)?(?:水里|河里|池塘|泳池)|溺水|落水|不喘气|抽起来|浑身抽|牙关紧|流血不止|出血不止|(?:怀孕|孕).{0,12}(?:剧痛|流血|出血)|"
         r"喘不上|眼前发黑.{0,8}站|站都站不住|说胡话|浑身是汗.{0,6}(?:哆嗦|发抖)|"
         r"胰岛素.{0,16}(?:手抖|出汗|迷糊|昏|晕)|手抖出汗|"
@@ -133,8 +133,10 @@ URGENT = re.compile(
     r"刚才|刚刚|现在|正在|已经|救命|急|快不行|怎么办|在吐|吐了|不醒|没反应|要紧吗|赶紧|马上|快回|"
     rf"(?:吞|吃|喝|服)了{AMOUNT}|把.{{0,16}}(?:吞|吃|喝)了")
 # an injury by accident (割到, 不小心划到) is not self-harm; bleeding rules still make it an emergency
-_ACCIDENT = re.compile(r"不小心|没注意|割到|切到|划到|碰到|磕到|摔|玻璃|切菜|削.{0,4}(?:皮|水果)")
-_INTENT_WORDS = re.compile(r"不想活|自杀|轻生|结束|想死|寻死|活不下去|故意|自己割|想割|要割")
+_ACCIDENT = re.compile(r"不小心|没注意|一不留神|碰到|磕到|摔|切菜|削.{0,4}(?:皮|水果)|玻璃碎")
+_ACCIDENTAL_CUT = re.compile(r"(?:割|划|切)(?:到|伤)")       # accidental by its wording
+_CUT = re.compile(r"(?:割|划|切)破")                         # accidental only with a marker
+_INTENT_WORDS = re.compile(r"不想活|自杀|轻生|结束|想死|去死|寻死|活不下去|故意|自己割|想割|要割|伤害自己")
 _NOT_SELF_HARM = re.compile(r"笑不活|想死你|想死我了|想死(?:它|他|她|宝宝|咪咪|狗狗)了|想死您")
 
 
@@ -150,15 +152,28 @@ def detect(text: str) -> Hit | None:
     compact = re.sub(r"[\s,，.。!！?？~、…]+", "", simple)
     knowledge = bool(KNOWLEDGE.search(compact)) and not URGENT.search(compact)
     same = simple == compact          # most messages: no spaces or punctuation to drop
+    # for self-harm: a colloquial exaggeration (想死你了, 笑不活了) is taken out of the text and
+    # the rest searched again; an accidental cut (割到手腕) does not count as the match
+    harm_texts = {_NOT_SELF_HARM.sub("", simple), _NOT_SELF_HARM.sub("", compact)}
     for intent, rule, pattern in RULES:
-        if not (pattern.search(compact) or (not same and pattern.search(simple))):
-            continue
         if intent == "self_harm":
-            if _NOT_SELF_HARM.search(compact) and not re.search(r"不想活|自杀|轻生|割腕|跳楼|结束", compact):
+            if not any(_self_harm_match(pattern, t) for t in harm_texts):
                 continue
-            if rule == "suicidal" and _ACCIDENT.search(compact) and not _INTENT_WORDS.search(compact):
-                continue
+        elif not (pattern.search(compact) or (not same and pattern.search(simple))):
+            continue
         elif knowledge:
             continue
         return Hit(intent, rule)
     return None
+
+
+def _self_harm_match(pattern: re.Pattern, text: str) -> bool:
+    """A match that is not an accidental cut (割到/切到 手腕, or 划破 with 不小心 etc., and no word
+    of intent such as 不想活 or 故意)."""
+    deliberate = bool(_INTENT_WORDS.search(text))
+    for m in pattern.finditer(text):
+        if not deliberate and (_ACCIDENTAL_CUT.match(m.group(0))
+                               or (_CUT.match(m.group(0)) and _ACCIDENT.search(text))):
+            continue
+        return True
+    return False

@@ -92,6 +92,7 @@ def test_the_lookup_matcher_finds_every_table_a_text_mentions():
                        {"name": "b", "elements": ["淘宝网", "海淀区"]}])
     assert m.tables_in("我在淘宝网买的SWITCH 送到海淀区") == ["a", "b"]
     assert m.tables_in("淘") == [] and m.tables_in("") == []
+    assert m.spans("İ海淀区") == [(1, 4, "b")]        # offsets hold when lower() lengthens
     names = {t["name"] for t in load_lexicons("bot/nlu/lexicons")}
     assert {"other_platform", "drug_name", "place", "pet_breed", "product_model"} <= names
 
@@ -116,4 +117,6 @@ def test_drugs_the_shop_does_not_sell_are_still_drug_entities():
     by_text = {t.text: t for t in extra}
     assert by_text["板蓝根"] == Term("drug", "板蓝根", "板蓝根")
     assert "美林" not in by_text          # the ledger's own term (and its value) wins
+    assert not any("美林" in t for t in by_text)     # nor a longer name around it
+    assert all(len(t) >= 3 for t in by_text)          # 快克 would hide in 很快克服
     assert {t.label for t in extra} == {"drug"}

@@ -58,9 +58,17 @@ def test_quantities_of_goods():
     assert ents("一共两件")[0][2] == "2"
 
 
-@pytest.mark.parametrize("text,value", [("3", "3"), ("两", "2"), ("十二", "12"), (" 12 。", "12")])
+@pytest.mark.parametrize("text,value", [("3", "3"), ("两", "2"), ("十二", "12"), ("二十三", "23"),
+                                        (" 12 。", "12")])
 def test_a_message_that_is_only_a_small_number_is_a_quantity(text, value):
-    assert [(p.entity, p.value) for p in find_pattern_entities(text)] == [("quantity", value)]
+    found = find_pattern_entities(text)
+    assert [(p.entity, p.value) for p in found] == [("quantity", value)]
+    assert text[found[0].start:found[0].end].strip() == text[found[0].start:found[0].end]
+
+
+@pytest.mark.parametrize("text", ["三三三", "十二三", "零", "00", "0"])
+def test_no_quantity_from_numerals_that_are_not_one_to_ninety_nine(text):
+    assert find_pattern_entities(text) == []
 
 
 @pytest.mark.parametrize("text", ["520", "12345", "买了3", "第3"])

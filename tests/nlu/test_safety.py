@@ -82,3 +82,16 @@ def test_the_detector_agrees_with_the_training_data():
     ("手腕割破了 我不想活了", "self_harm")])
 def test_an_accidental_cut_is_an_emergency_and_an_intended_one_self_harm(text, kind):
     assert detect(text).intent == kind
+
+
+# Found in review: exceptions for slang, devices and accidents must never hide a real case.
+@pytest.mark.parametrize("text", ["我想跳楼摔死算了", "拿玻璃割腕", "用玻璃划自己", "每次碰到这种事就想伤害自己",
+                                  "笑不活了 但我真的想去死", "笑不活了 明天去跳河", "胳膊划破了才能睡着"])
+def test_an_exception_never_hides_self_harm(text):
+    assert detect(text).intent == "self_harm"
+
+
+@pytest.mark.parametrize("text", ["家人突然没反应了", "主人没反应了", "客人晕了没反应", "老爷子没有反应了",
+                                  "我姥姥没有反应了", "孩子摔下来以后一直没有反应"])
+def test_a_person_who_does_not_respond_is_an_emergency_however_named(text):
+    assert detect(text).intent == "medical_emergency"
