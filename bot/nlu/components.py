@@ -169,16 +169,20 @@ class LookupMatcher:
         return sorted(found)
 
 
+def _lexicon_dir(path: str | Path | None) -> Path | None:
+    """The lexicon directory of a component's config, relative to the project root."""
+    from bot.settings import PROJECT_ROOT
+    return (Path(path) if Path(path).is_absolute() else PROJECT_ROOT / path) if path else None
+
+
 def load_lexicons(path: str | Path | None) -> list[dict]:
     """The lookup tables of the team-written lexicons (``bot/nlu/lexicons/*.yml``): kept out of
     ``data/`` so that only the linear model reads them (the RegexFeaturizer would run each as a
     regex alternation of hundreds of words on every message)."""
     from rasa.shared.nlu.training_data.loading import load_data
-    from bot.settings import PROJECT_ROOT
     tables: list[dict] = []
-    if path and not Path(path).is_absolute():
-        path = PROJECT_ROOT / path
-    if path and Path(path).is_dir():
+    path = _lexicon_dir(path)
+    if path and path.is_dir():
         for file in sorted(Path(path).glob("*.yml")):
             tables += load_data(str(file)).lookup_tables
     return tables
@@ -305,9 +309,8 @@ class LinearIntentEnsemble(GraphComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        from bot.settings import PROJECT_ROOT
-        path = config.get("lexicons", cls.get_default_config()["lexicons"])
-        return _dir_digest(str(PROJECT_ROOT / path)) if path else None
+        path = _lexicon_dir(config.get("lexicons", cls.get_default_config()["lexicons"]))
+        return _dir_digest(str(path)) if path else None
 
     def __init__(self, config, model_storage: ModelStorage, resource: Resource, model=None):
         self._config = {**self.get_default_config(), **config}
@@ -399,9 +402,8 @@ class LedgerEntityExtractor(GraphComponent):
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
         from bot.nlu.lexicon import lexicon_fingerprint
-        from bot.settings import PROJECT_ROOT
-        path = config.get("lexicons", "bot/nlu/lexicons")
-        lexicons = _dir_digest(str(PROJECT_ROOT / path)) if path else None
+        path = _lexicon_dir(config.get("lexicons", cls.get_default_config()["lexicons"]))
+        lexicons = _dir_digest(str(path)) if path else None
         try:
             return f"{lexicon_fingerprint(_ledger_terms())}-{lexicons}"
         except Exception as exc:  # noqa: BLE001 - no ledger yet: training will say so clearly
@@ -487,15 +489,14 @@ class LedgerEntityExtractor(GraphComponent):
             jieba.add_word(word, 20000)
         return cls(config, model_storage, resource, nlp)
 
-    def _lexicon_regex(self):
-        """Catches lexicon words that jieba split differently in context (longest first)."""
+    def _lexicon_matcher(self):
+        """Catches lexicon words that jieba split differently in context (leftmost, longest):
+        a LookupMatcher whose table names are the words, with their (label, value)."""
         if self._fallback is None:
-            import re
             patterns = self._nlp.get_pipe("entity_ruler").patterns
             by_text = {p["pattern"].lower(): (p["label"], p["id"]) for p in patterns}
-            words = sorted(by_text, key=len, reverse=True)
-            rx = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE) if words else None
-            self._fallback = (rx, by_text)
+            self._fallback = (LookupMatcher([{"name": w, "elements": [w]} for w in by_text]),
+                              by_text)
         return self._fallback
 
     def extract(self, text: str) -> list[dict[str, Any]]:
@@ -513,16 +514,16 @@ class LedgerEntityExtractor(GraphComponent):
         for p in find_pattern_entities(text):
             add(p.entity, p.start, p.end, p.value)
         if self._nlp is not None:
-            rx, by_text = self._lexicon_regex()
-            hits = list(rx.finditer(text)) if rx is not None else []
+            matcher, by_text = self._lexicon_matcher()
+            hits = matcher.spans(text)
             # the ruler matches whole tokens of lexicon terms, so it can only find something
             # where the substring search did: most messages name no product and skip spaCy
             if hits:
                 for ent in self._nlp(text).ents:
                     add(ent.label_, ent.start_char, ent.end_char, ent.ent_id_ or ent.text)
-            for m in hits:
-                label, value = by_text[m.group(0).lower()]
-                add(label, m.start(), m.end(), value)
+            for start, end, word in hits:
+                label, value = by_text[word]
+                add(label, start, end, value)
         return sorted(found, key=lambda e: e["start"])
 
     def process(self, messages: list[Message]) -> list[Message]:
