@@ -177,7 +177,7 @@ def _lexicon_dir(path: str | Path | None) -> Path | None:
 
 def load_lexicons(path: str | Path | None) -> list[dict]:
     """The lookup tables of the team-written lexicons (``bot/nlu/lexicons/*.yml``): kept out of
-    ``data/`` so that only the linear model reads them (the RegexFeaturizer would run each as a
+    ``data/`` so that no other component runs them (Rasa's RegexFeaturizer would run each as a
     regex alternation of hundreds of words on every message)."""
     from rasa.shared.nlu.training_data.loading import load_data
     tables: list[dict] = []
@@ -198,9 +198,10 @@ class LinearModel:
     keeps only vocabularies, idf weights and the SVM's coefficients."""
 
     def __init__(self, classes, char_vocab, word_vocab, coef, intercept, max_n,
-                 sound_vocab=None, sound_weight=0.0, lookups=None):
+                 sound_vocab=None, sound_weight=0.0, lookups=None, regexes=None):
         self.classes = list(classes)
         self.lookups = lookups            # LookupMatcher or None
+        self.regexes = regexes or []      # (name, compiled pattern): the data's regex features
         self.char_vocab = char_vocab      # n-gram -> (column, idf)
         self.word_vocab = word_vocab      # word -> (column, idf)
         self.sound_vocab = sound_vocab or {}   # pinyin syllable (bigram) -> (column, idf)
@@ -220,21 +221,27 @@ class LinearModel:
 
     def with_lookups(self, text: str, tokens: list[str]) -> list[str]:
         """The tokens plus one ``<lookup:NAME>`` word per lookup table the text mentions (a
-        product, a district, a drug, another company's platform): the model generalises from
-        the names it saw in training to every name in the table."""
+        product, a district, a drug, another company's platform) and one ``<regex:NAME>`` per
+        regex of the training data that matches (an order number, a weight, an age, a size):
+        the model generalises from the names it saw in training to every name in the table."""
         matcher = getattr(self, "lookups", None)
         extra = [f"<lookup:{name}>" for name in matcher.tables_in(text)] if matcher else []
+        extra += [f"<regex:{name}>" for name, pattern in getattr(self, "regexes", ())
+                  if pattern.search(text)]
         return list(tokens) + extra
 
     @classmethod
     def fit(cls, texts: list[str], tokens: list[list[str]], labels: list[str], *, C: float,
             max_n: int, sound_weight: float = 0.0,
-            lookup_tables: list[dict] | None = None) -> "LinearModel":
+            lookup_tables: list[dict] | None = None,
+            regex_features: list[dict] | None = None) -> "LinearModel":
         import numpy as np
         from scipy.sparse import hstack
         from sklearn.svm import LinearSVC
         lookups = LookupMatcher(lookup_tables or [])
-        probe = cls([], {}, {}, None, None, max_n, lookups=lookups)
+        regexes = [(r["name"], re.compile(r["pattern"], re.IGNORECASE))
+                   for r in regex_features or [] if r.get("name") and r.get("pattern")]
+        probe = cls([], {}, {}, None, None, max_n, lookups=lookups, regexes=regexes)
         tokens = [probe.with_lookups(t, toks) for t, toks in zip(texts, tokens)]
         blocks = cls.vectorisers(max_n)
         parts = [blocks[0].fit_transform(texts), blocks[1].fit_transform(tokens)]
@@ -248,7 +255,7 @@ class LinearModel:
             offset += len(vectoriser.vocabulary_)
         return cls(svm.classes_, out[0], out[1], svm.coef_.astype(np.float32),
                    svm.intercept_.astype(np.float32), max_n,
-                   out[2] if sound_weight else None, sound_weight, lookups)
+                   out[2] if sound_weight else None, sound_weight, lookups, regexes)
 
     @classmethod
     def vectorisers(cls, max_n: int):
@@ -338,7 +345,8 @@ class LinearIntentEnsemble(GraphComponent):
                                       max_n=int(self._config["max_char_ngram"]),
                                       sound_weight=float(self._config["sound_weight"]),
                                       lookup_tables=list(training_data.lookup_tables)
-                                      + load_lexicons(self._config["lexicons"]))
+                                      + load_lexicons(self._config["lexicons"]),
+                                      regex_features=list(training_data.regex_features))
         with self._storage.write_to(self._resource) as directory:
             (Path(directory) / "linear.pkl").write_bytes(pickle.dumps(self._model))
         return self._resource

@@ -22,8 +22,8 @@ __all__ = ["Term", "build_lexicon", "lexicon_fingerprint", "dictionary_lines", "
 DICTIONARY_PATH = Path(__file__).resolve().parents[2] / "data" / "jieba" / "userdict.txt"
 LOOKUP_PATH = Path(__file__).resolve().parents[2] / "data" / "lookups" / "ledger.yml"
 
-# Regular expressions DIET sees as features (RegexFeaturizer); the entity values themselves come
-# from bot.nlu.patterns.
+# Regular expressions the linear intent model sees as features (``<regex:NAME>``); the entity
+# values themselves come from bot.nlu.patterns.
 REGEXES = {
     "order_no": r"\d{10,14}",
     "weight": r"\d+(\.\d+)?\s*(kg|KG|公斤|千克|斤)",

@@ -95,3 +95,16 @@ def test_an_exception_never_hides_self_harm(text):
                                   "我姥姥没有反应了", "孩子摔下来以后一直没有反应"])
 def test_a_person_who_does_not_respond_is_an_emergency_however_named(text):
     assert detect(text).intent == "medical_emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "我血压一直在135左右 能在线问诊吗", "血糖一直控制得不好 想开点药", "血脂一直偏高 他汀要吃多久",
+    "血氧一直显示98 正常吗", "血常规一直没去查"])
+def test_blood_pressure_or_sugar_that_stays_high_is_no_bleeding(text):
+    assert detect(text) is None
+
+
+@pytest.mark.parametrize("text", ["手上的血一直往外冒", "血止不住", "伤口的血一直流"])
+def test_bleeding_that_does_not_stop_is_an_emergency(text):
+    hit = detect(text)
+    assert hit is not None and hit.intent == "medical_emergency"
