@@ -188,6 +188,35 @@ def load_lexicons(path: str | Path | None) -> list[dict]:
     return tables
 
 
+_QUESTION = re.compile(r"[吗呢么嘛?]|怎么|为什么|啥|什么|多少|几|哪|能不能|可不可以|是不是")
+_ASKING = re.compile(r"帮我|给我|我要|我想|想要|麻烦|请|可以|能不能|怎么办|咋办|咋整")
+
+
+def shape_words(text: str) -> list[str]:
+    """The form of a message as words: its length band, all Latin letters, all digits, no word
+    characters at all, a question, an ask, mostly one repeated character. Noise (哈哈哈, asdf,
+    2333, ...) and bare answers (an order number, a model) look alike by their words and differ
+    by their form: +0.5 points of 5-fold CV for the linear model."""
+    t = "".join(text.split())
+    n = len(t)
+    band = ("1" if n <= 1 else "2-3" if n <= 3 else "4-6" if n <= 6 else "7-12" if n <= 12
+            else "13-25" if n <= 25 else "26+")
+    out = [f"<len:{band}>"]
+    if t and all(c.isascii() and c.isalpha() for c in t):
+        out.append("<all_latin>")
+    if t and all(c.isdigit() or c in ".-" for c in t):
+        out.append("<all_digits>")
+    if t and not any(c.isalnum() for c in t):
+        out.append("<no_words>")
+    if _QUESTION.search(t):
+        out.append("<question>")
+    if _ASKING.search(t):
+        out.append("<ask>")
+    if n >= 3 and len(set(t)) <= max(1, n // 3):
+        out.append("<repetitive>")
+    return out
+
+
 class LinearModel:
     """TF-IDF character 1..n-grams of the text, TF-IDF jieba words and (weighted) TF-IDF pinyin
     syllables and syllable bigrams (``bot.nlu.pinyin``: homophone typos, typed pinyin), into a
@@ -198,8 +227,9 @@ class LinearModel:
     keeps only vocabularies, idf weights and the SVM's coefficients."""
 
     def __init__(self, classes, char_vocab, word_vocab, coef, intercept, max_n,
-                 sound_vocab=None, sound_weight=0.0, lookups=None, regexes=None):
+                 sound_vocab=None, sound_weight=0.0, lookups=None, regexes=None, shape=False):
         self.classes = list(classes)
+        self.shape = shape                # add shape_words()
         self.lookups = lookups            # LookupMatcher or None
         self.regexes = regexes or []      # (name, compiled pattern): the data's regex features
         self.char_vocab = char_vocab      # n-gram -> (column, idf)
@@ -228,20 +258,22 @@ class LinearModel:
         extra = [f"<lookup:{name}>" for name in matcher.tables_in(text)] if matcher else []
         extra += [f"<regex:{name}>" for name, pattern in getattr(self, "regexes", ())
                   if pattern.search(text)]
+        if getattr(self, "shape", False):
+            extra += shape_words(text)
         return list(tokens) + extra
 
     @classmethod
     def fit(cls, texts: list[str], tokens: list[list[str]], labels: list[str], *, C: float,
             max_n: int, sound_weight: float = 0.0,
             lookup_tables: list[dict] | None = None,
-            regex_features: list[dict] | None = None) -> "LinearModel":
+            regex_features: list[dict] | None = None, shape: bool = False) -> "LinearModel":
         import numpy as np
         from scipy.sparse import hstack
         from sklearn.svm import LinearSVC
         lookups = LookupMatcher(lookup_tables or [])
         regexes = [(r["name"], re.compile(r["pattern"], re.IGNORECASE))
                    for r in regex_features or [] if r.get("name") and r.get("pattern")]
-        probe = cls([], {}, {}, None, None, max_n, lookups=lookups, regexes=regexes)
+        probe = cls([], {}, {}, None, None, max_n, lookups=lookups, regexes=regexes, shape=shape)
         tokens = [probe.with_lookups(t, toks) for t, toks in zip(texts, tokens)]
         blocks = cls.vectorisers(max_n)
         parts = [blocks[0].fit_transform(texts), blocks[1].fit_transform(tokens)]
@@ -255,7 +287,7 @@ class LinearModel:
             offset += len(vectoriser.vocabulary_)
         return cls(svm.classes_, out[0], out[1], svm.coef_.astype(np.float32),
                    svm.intercept_.astype(np.float32), max_n,
-                   out[2] if sound_weight else None, sound_weight, lookups, regexes)
+                   out[2] if sound_weight else None, sound_weight, lookups, regexes, shape)
 
     @classmethod
     def vectorisers(cls, max_n: int):
@@ -301,7 +333,8 @@ class LinearModel:
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class LinearIntentEnsemble(GraphComponent):
-    """A linear SVM over TF-IDF character 1-3-grams and jieba words, blended with DIET's ranking.
+    """A linear SVM over TF-IDF character 1-3-grams, jieba words, pinyin, lookup/regex matches and
+    the message's form (``shape_words``), blended with DIET's ranking.
 
     On short Chinese messages a sparse linear model generalises as well as DIET from the same
     data, and its mistakes are different ones: the blend (``weight`` of the SVM's softmaxed
@@ -311,8 +344,9 @@ class LinearIntentEnsemble(GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"C": 1.0, "temperature": 0.15, "weight": 0.7, "max_char_ngram": 3,
-                "sound_weight": 1.0, "lexicons": "bot/nlu/lexicons", "ranking_length": 10}
+        return {"C": 1.0, "temperature": 0.05, "weight": 0.8, "max_char_ngram": 3,
+                "sound_weight": 1.0, "shape_words": True, "lexicons": "bot/nlu/lexicons",
+                "ranking_length": 10}
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
@@ -346,7 +380,8 @@ class LinearIntentEnsemble(GraphComponent):
                                       sound_weight=float(self._config["sound_weight"]),
                                       lookup_tables=list(training_data.lookup_tables)
                                       + load_lexicons(self._config["lexicons"]),
-                                      regex_features=list(training_data.regex_features))
+                                      regex_features=list(training_data.regex_features),
+                                      shape=bool(self._config["shape_words"]))
         with self._storage.write_to(self._resource) as directory:
             (Path(directory) / "linear.pkl").write_bytes(pickle.dumps(self._model))
         return self._resource

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.nlu.components import AnswerDetector, LinearModel
+from bot.nlu.components import AnswerDetector, LinearModel, shape_words
 
 TRAIN = [("我的快递到哪了", ["我的", "快递", "到", "哪", "了"], "order_status"),
          ("物流怎么不动了", ["物流", "怎么", "不动", "了"], "order_status"),
@@ -120,3 +120,22 @@ def test_drugs_the_shop_does_not_sell_are_still_drug_entities():
     assert not any("美林" in t for t in by_text)     # nor a longer name around it
     assert all(len(t) >= 3 for t in by_text)          # 快克 would hide in 很快克服
     assert {t.label for t in extra} == {"drug"}
+
+
+@pytest.mark.parametrize("text,words", [
+    ("哈哈哈哈哈哈", {"<len:4-6>", "<repetitive>"}),
+    ("asdfgh", {"<len:4-6>", "<all_latin>"}),
+    ("2333", {"<len:4-6>", "<all_digits>"}),
+    ("🙃🙃", {"<len:2-3>", "<no_words>"}),
+    ("能帮我查下快递到哪了吗", {"<len:7-12>", "<question>", "<ask>"}),
+    ("x", {"<len:1>", "<all_latin>"})])
+def test_shape_words_describe_the_form_of_a_message(text, words):
+    assert set(shape_words(text)) == words
+
+
+def test_shape_words_join_the_word_block_when_asked():
+    texts, tokens, labels = zip(*TRAIN)
+    shaped = LinearModel.fit(list(texts), list(tokens), list(labels), C=1.0, max_n=3, shape=True)
+    assert "<len:4-6>" in shaped.word_vocab and "<len:4-6>" not in LinearModel.fit(
+        list(texts), list(tokens), list(labels), C=1.0, max_n=3).word_vocab
+    assert shaped.margins("哈哈哈", ["哈哈哈"]).shape == (len(shaped.classes),)
