@@ -1,8 +1,8 @@
 """Custom Rasa 3.6 graph components (registered with the default recipe).
 
 Pipeline order (config.yml): ChineseNormaliser -> LedgerJiebaTokenizer -> featurisers -> DIET
--> LinearIntentEnsemble -> LedgerEntityExtractor -> AnswerDetector -> ResponseSelector
--> FallbackClassifier -> SafetyDetector.
+-> LinearIntentEnsemble -> LedgerEntityExtractor -> ResponseSelector -> FallbackClassifier
+-> AnswerDetector -> SafetyDetector.
 """
 from __future__ import annotations
 
@@ -599,7 +599,9 @@ class AnswerDetector(GraphComponent):
     """A message that is nothing but entities (an order number, a district, a weight, a drug or
     product name, a size...) or names the lexicons know (``LinearIntentEnsemble`` leaves their
     spans on the message) with at most some filler words is an answer to the assistant's
-    question: ``inform``, whatever the classifiers guessed from a two-word text."""
+    question: ``inform``, whatever the classifiers guessed from a two-word text. Runs after the
+    fallback: forcing ``inform`` before it left the classifiers' confident second guess within
+    the ambiguity margin of ``inform``, and the bare answer fell back."""
 
     def __init__(self, config):
         self._config = config
