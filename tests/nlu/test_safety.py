@@ -108,3 +108,17 @@ def test_blood_pressure_or_sugar_that_stays_high_is_no_bleeding(text):
 def test_bleeding_that_does_not_stop_is_an_emergency(text):
     hit = detect(text)
     assert hit is not None and hit.intent == "medical_emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "割到血管了一直在流", "血管破了一直流", "透析的血管一直在出血", "血氧一直往下掉 现在80多",
+    "血压一直往下掉 人快晕了", "血压一直在降 现在60/40", "血红的一直往外冒", "流的血红红的一直不停"])
+def test_bleeding_or_a_falling_pressure_is_an_emergency_whatever_follows_blood(text):
+    hit = detect(text)
+    assert hit is not None and hit.intent == "medical_emergency"
+
+
+@pytest.mark.parametrize("text", ["血糖最近一直偏高", "我妈血压一直不太稳 想问问医生", "血压降到多少算低",
+                                  "高血压一直吃药 能换个药吗"])
+def test_a_steady_reading_or_a_question_about_one_is_no_emergency(text):
+    assert detect(text) is None
