@@ -635,7 +635,8 @@ class AnswerDetector(GraphComponent):
             if intent == "inform" or not self.is_bare_answer(message.get(TEXT) or "", spans):
                 continue
             ranking = [{"name": "inform", "confidence": 1.0}] + [
-                r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get("name") != "inform"]
+                r for r in (message.get(INTENT_RANKING_KEY) or [])
+                if r.get("name") not in ("inform", "nlu_fallback")]
             message.set(INTENT, {"name": "inform", "confidence": 1.0}, add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
