@@ -68,3 +68,29 @@ def test_faq_goes_to_the_response_selector(parse):
     assert result["intent"]["name"] == "faq"
     key = result["response_selector"]["faq"]["response"]["intent_response_key"]
     assert key == "faq/payment_methods"
+
+
+def test_the_faq_answer_comes_from_the_linear_model_when_it_is_sure_and_has_rasas_shape(parse):
+    result = parse("客服几点下班")
+    assert result["intent"]["name"] == "faq"
+    selected = result["response_selector"]["faq"]
+    assert selected["response"]["intent_response_key"] == "faq/service_hours"
+    assert selected["response"]["utter_action"] == "utter_faq/service_hours"
+    assert selected["response"]["responses"] and selected["response"]["responses"][0]["text"]
+    assert selected["response"]["confidence"] >= 0.8
+    assert {r["intent_response_key"] for r in selected["ranking"]} >= {"faq/service_hours"}
+    assert "faq" in result["response_selector"]["all_retrieval_intents"]
+
+
+def test_the_network_decides_where_the_linear_faq_model_is_unsure(monkeypatch):
+    """With the gate above any probability, every FAQ goes to Rasa's network, which answers in
+    the same shape."""
+    from rasa.core.agent import Agent
+    from bot.nlu.components import FaqResponseSelector
+    defaults = FaqResponseSelector.get_default_config()
+    monkeypatch.setattr(FaqResponseSelector, "get_default_config",
+                        staticmethod(lambda: {**defaults, "linear_gate": 1.01}))
+    agent = Agent.load(str(MODEL))
+    result = asyncio.new_event_loop().run_until_complete(agent.parse_message("你们支持货到付款吗"))
+    assert result["intent"]["name"] == "faq"
+    assert result["response_selector"]["faq"]["response"]["intent_response_key"] == "faq/payment_methods"
