@@ -326,10 +326,18 @@ class LinearModel:
             cols += c3
             vals += [self.sound_weight * v for v in v3]
         if not cols:
-            return self.intercept.copy()
-        # an elementwise product and a sum, not a BLAS call: beside TensorFlow, waking the BLAS
-        # threads for a (classes x ~100) product cost ten times the arithmetic
-        return (self.coef[:, cols] * np.asarray(vals, dtype=np.float32)).sum(axis=1) + self.intercept
+            margins = self.intercept.copy()
+        else:
+            # an elementwise product and a sum, not a BLAS call: beside TensorFlow, waking the
+            # BLAS threads for a (classes x ~100) product cost ten times the arithmetic
+            margins = (self.coef[:, cols] * np.asarray(vals, dtype=np.float32)).sum(axis=1) + self.intercept
+        if len(self.classes) == 2 and len(margins) == 1:
+            margins = np.concatenate([-margins, margins])   # a binary SVM keeps one row
+        return margins
+
+    def knows(self, text: str) -> bool:
+        """Whether any character n-gram of the text was seen in training."""
+        return any(g in self.char_vocab for g in self.char_ngrams(text, self.max_n))
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -704,7 +712,7 @@ class FaqResponseSelector(ResponseSelector):
         from rasa.shared.nlu.training_data.util import intent_response_key_to_template_key
         linear = getattr(self, "_linear", None)
         text = message.get(TEXT)
-        if linear is None or not isinstance(text, str) or not text.strip():
+        if linear is None or not isinstance(text, str) or not text.strip() or not linear.knows(text):
             return False
         config = {**self.get_default_config(), **self.component_config}
         margins = linear.margins(text, [t.text for t in message.get(TOKENS_NAMES[TEXT]) or []])
@@ -718,7 +726,8 @@ class FaqResponseSelector(ResponseSelector):
         ranking = [{"id": int(hashlib.md5(linear.classes[i].encode()).hexdigest()[:8], 16),
                     PREDICTED_CONFIDENCE_KEY: float(probs[i]),
                     INTENT_RESPONSE_KEY: linear.classes[i]}
-                   for i in order[: int(config.get("ranking_length") or 10)]]
+                   for i in (order[: int(config["ranking_length"])]
+                             if config.get("ranking_length") else order)]
         self._set_message_property(message, {
             RESPONSE_SELECTOR_PREDICTION_KEY: {
                 RESPONSE_SELECTOR_RESPONSES_KEY: responses,

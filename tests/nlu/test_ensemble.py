@@ -139,3 +139,15 @@ def test_shape_words_join_the_word_block_when_asked():
     assert "<len:4-6>" in shaped.word_vocab and "<len:4-6>" not in LinearModel.fit(
         list(texts), list(tokens), list(labels), C=1.0, max_n=3).word_vocab
     assert shaped.margins("哈哈哈", ["哈哈哈"]).shape == (len(shaped.classes),)
+
+
+def test_a_two_class_model_scores_both_classes():
+    """A binary LinearSVC keeps one row of coefficients; the margins still name both classes."""
+    pairs = [("怎么付款", ["怎么", "付款"], "faq/pay"), ("能货到付款吗", ["能", "货到付款", "吗"], "faq/pay"),
+             ("客服几点下班", ["客服", "几点", "下班"], "faq/hours"), ("晚上有人吗", ["晚上", "有人", "吗"], "faq/hours")]
+    texts, tokens, labels = zip(*pairs)
+    model = LinearModel.fit(list(texts), list(tokens), list(labels), C=1.0, max_n=3)
+    for text, toks, label in pairs:
+        margins = model.margins(text, toks)
+        assert margins.shape == (2,) and model.classes[int(np.argmax(margins))] == label
+    assert model.knows("付款") and not model.knows("🙃🙃")
