@@ -109,6 +109,11 @@ class LedgerJiebaTokenizer(JiebaTokenizer):
         return [t for t in super().tokenize(message, attribute) if t.text.strip()]
 
 
+def _tokens(message: Message) -> list[str]:
+    """The texts of the tokens the tokenizer left on a message."""
+    return [t.text for t in message.get(TOKENS_NAMES[TEXT]) or []]
+
+
 def _ledger_terms():
     from bot.ledger.db import default_sessionmaker
     from bot.nlu.lexicon import build_lexicon
@@ -335,6 +340,20 @@ class LinearModel:
             margins = np.concatenate([-margins, margins])   # a binary SVM keeps one row
         return margins
 
+    def probabilities(self, text: str, tokens: list[str], temperature: float):
+        """The margins softmaxed at ``temperature``, in the order of ``classes``."""
+        import numpy as np
+        margins = self.margins(text, tokens)
+        z = np.exp((margins - margins.max()) / float(temperature))
+        return z / z.sum()
+
+    def warm(self) -> "LinearModel":
+        """Build the pinyin table at model load, not on the first messages."""
+        if getattr(self, "sound_weight", 0.0):
+            from bot.nlu.pinyin import table
+            table()
+        return self
+
     def knows(self, text: str) -> bool:
         """Whether any character n-gram of the text was seen in training."""
         return any(g in self.char_vocab for g in self.char_ngrams(text, self.max_n))
@@ -372,10 +391,6 @@ class LinearIntentEnsemble(GraphComponent):
     def create(cls, config, model_storage, resource, execution_context) -> "LinearIntentEnsemble":
         return cls(config, model_storage, resource)
 
-    @staticmethod
-    def _tokens(message: Message) -> list[str]:
-        return [t.text for t in message.get(TOKENS_NAMES[TEXT]) or []]
-
     def train(self, training_data: TrainingData) -> Resource:
         import pickle
         examples = [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
@@ -383,7 +398,7 @@ class LinearIntentEnsemble(GraphComponent):
         if len(set(labels)) < 2:
             return self._resource
         self._model = LinearModel.fit([m.get(TEXT) for m in examples],
-                                      [self._tokens(m) for m in examples], labels,
+                                      [_tokens(m) for m in examples], labels,
                                       C=float(self._config["C"]),
                                       max_n=int(self._config["max_char_ngram"]),
                                       sound_weight=float(self._config["sound_weight"]),
@@ -403,16 +418,10 @@ class LinearIntentEnsemble(GraphComponent):
                 model = pickle.loads((Path(directory) / "linear.pkl").read_bytes())
         except (ValueError, FileNotFoundError):
             model = None
-        if model is not None and getattr(model, "sound_weight", 0.0):
-            from bot.nlu.pinyin import table
-            table()         # at load, not on the first messages
-        return cls(config, model_storage, resource, model)
+        return cls(config, model_storage, resource, model.warm() if model is not None else None)
 
     def blend(self, text: str, tokens: list[str], diet_ranking: list[dict]) -> list[dict]:
-        import numpy as np
-        margins = self._model.margins(text, tokens)
-        z = np.exp((margins - margins.max()) / float(self._config["temperature"]))
-        linear = z / z.sum()
+        linear = self._model.probabilities(text, tokens, self._config["temperature"])
         w = float(self._config["weight"])
         diet = {r["name"]: r["confidence"] for r in diet_ranking}
         blended = {name: w * float(p) + (1 - w) * diet.get(name, 0.0)
@@ -427,7 +436,7 @@ class LinearIntentEnsemble(GraphComponent):
             text = message.get(TEXT)
             if not isinstance(text, str) or not text.strip():
                 continue
-            ranking = self.blend(text, self._tokens(message), message.get(INTENT_RANKING_KEY) or [])
+            ranking = self.blend(text, _tokens(message), message.get(INTENT_RANKING_KEY) or [])
             message.set(INTENT, dict(ranking[0]), add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
             matcher = getattr(self._model, "lookups", None)
@@ -679,7 +688,7 @@ class FaqResponseSelector(ResponseSelector):
         keys = [m.get(INTENT_RESPONSE_KEY) for m in examples]
         if len(set(keys)) >= 2:
             linear = LinearModel.fit([m.get(TEXT) for m in examples],
-                                     [[t.text for t in m.get(TOKENS_NAMES[TEXT]) or []] for m in examples],
+                                     [_tokens(m) for m in examples],
                                      keys, C=1.0, max_n=3, sound_weight=1.0, shape=True)
             with self._model_storage.write_to(self._resource) as directory:
                 (Path(directory) / self.LINEAR_FILE).write_bytes(pickle.dumps(linear))
@@ -694,12 +703,9 @@ class FaqResponseSelector(ResponseSelector):
             with model_storage.read_from(resource) as directory:
                 path = Path(directory) / cls.LINEAR_FILE
                 if path.exists():
-                    model._linear = pickle.loads(path.read_bytes())
+                    model._linear = pickle.loads(path.read_bytes()).warm()
         except ValueError:
             pass
-        if model._linear is not None and getattr(model._linear, "sound_weight", 0.0):
-            from bot.nlu.pinyin import table
-            table()
         return model
 
     def _linear_choice(self, message: Message) -> bool:
@@ -715,9 +721,7 @@ class FaqResponseSelector(ResponseSelector):
         if linear is None or not isinstance(text, str) or not text.strip() or not linear.knows(text):
             return False
         config = {**self.get_default_config(), **self.component_config}
-        margins = linear.margins(text, [t.text for t in message.get(TOKENS_NAMES[TEXT]) or []])
-        z = np.exp((margins - margins.max()) / float(config["linear_temperature"]))
-        probs = z / z.sum()
+        probs = linear.probabilities(text, _tokens(message), config["linear_temperature"])
         order = [int(i) for i in np.argsort(-probs)]
         key = linear.classes[order[0]]
         responses = self.responses.get(intent_response_key_to_template_key(key))
